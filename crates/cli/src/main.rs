@@ -1,0 +1,386 @@
+//! `countersign`: the command line over Countersign's core, for scripting, CI and
+//! auditors. Each command parses its arguments, calls one core function and renders
+//! the result as text or, with `--json`, as JSON on stdout. Errors go to stderr with a
+//! non-zero exit code.
+
+mod passphrase;
+mod render;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use countersign_core::home::{self, KeySource};
+use countersign_core::keyring::PassphraseKeyring;
+use countersign_core::partner::{
+    Kind, NewContact, NewInteraction, NewPartner, PartnerFilter, PartnerUpdate, Stage,
+};
+use countersign_core::{Clock, Home, SystemClock};
+use render::Output;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "countersign",
+    version,
+    about = "Partner and finance records for a board, signed with OpenPGP and shared through any folder."
+)]
+struct Cli {
+    /// The member's home folder [default: the platform's data folder, e.g. ~/.local/share/countersign].
+    #[arg(long, global = true, env = "COUNTERSIGN_HOME", value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// Machine-readable output: JSON on stdout, errors as JSON on stderr.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Read the passphrase from this file (first line) instead of COUNTERSIGN_PASSPHRASE or a prompt.
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create your home: generate an OpenPGP key (or import one) protected by a passphrase.
+    Init(InitArgs),
+    /// Show whose home this is.
+    Whoami,
+    /// Your key: export the public certificate, keep the passphrase in the OS keyring.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Organisations, contacts, the contact log and claims.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Print the state digest: equal digests mean equal records.
+    Digest,
+    /// Recreate the database from the operation log (after damage or to check it).
+    Rebuild,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Your name as the board knows it (taken from the key when importing).
+    #[arg(long)]
+    name: Option<String>,
+    /// Your email address (taken from the key when importing).
+    #[arg(long)]
+    email: Option<String>,
+    /// Import this armored secret key (e.g. from `gpg --export-secret-keys --armor`) instead of generating one.
+    #[arg(long, value_name = "FILE")]
+    import_key: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Print your public certificate, armored.
+    Export,
+    /// Store your passphrase in the OS keyring.
+    Remember,
+    /// Remove your passphrase from the OS keyring.
+    Forget,
+    /// Check that your key unlocks (with the keyring, COUNTERSIGN_PASSPHRASE, a file or a prompt).
+    Check,
+}
+
+#[derive(Subcommand)]
+enum PartnerCommand {
+    /// Record a new organisation.
+    Add {
+        name: String,
+        #[arg(long, default_value = "company")]
+        kind: String,
+        #[arg(long, default_value = "prospect")]
+        stage: String,
+        /// A tag (repeat for several).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        #[arg(long)]
+        website: Option<String>,
+    },
+    /// List organisations, filtered and paged.
+    List {
+        #[arg(long)]
+        stage: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        /// Text in the name, website or tags.
+        #[arg(long)]
+        search: Option<String>,
+        /// Owner fingerprint, or `me`.
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        limit: Option<u32>,
+        #[arg(long)]
+        offset: Option<u32>,
+    },
+    /// Show everything recorded about an organisation.
+    Show { name: String },
+    /// Change an organisation's stage, owner, notes, kind, website or tags.
+    Set {
+        name: String,
+        #[arg(long)]
+        stage: Option<String>,
+        /// Fingerprint of the member who owns the relationship, `me`, or `none`.
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        website: Option<String>,
+        /// Replace the tags (repeat for several).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+    },
+    /// Contact people at an organisation.
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// Log a contact made with an organisation.
+    Log {
+        name: String,
+        /// How: email, call, meeting, event, …
+        #[arg(long)]
+        channel: String,
+        #[arg(long)]
+        summary: String,
+        /// When (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        date: Option<chrono::NaiveDate>,
+        /// The next step agreed.
+        #[arg(long = "next", value_name = "TEXT")]
+        next_step: Option<String>,
+        /// When the next step is due (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date, requires = "next_step")]
+        due: Option<chrono::NaiveDate>,
+        /// Log it even though another member has claimed the organisation.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Claim an organisation for outreach, so nobody else approaches it unannounced.
+    Claim {
+        name: String,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Claim it even though another member has a live claim.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContactCommand {
+    /// Add a contact person.
+    Add {
+        name: String,
+        #[arg(long)]
+        person: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+    },
+}
+
+fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("\"{text}\" is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output::new(cli.json);
+    match run(cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            out.error(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn home_dir(cli: &Cli) -> Result<PathBuf> {
+    match &cli.home {
+        Some(dir) => Ok(dir.clone()),
+        None => {
+            home::default_dir().context("no data folder is known on this system; pass --home DIR")
+        }
+    }
+}
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+fn open(dir: &Path) -> Result<Home> {
+    Ok(Home::open(dir, clock())?)
+}
+
+fn run(cli: Cli, out: &Output) -> Result<()> {
+    let dir = home_dir(&cli)?;
+    let passphrases = passphrase::Sources {
+        file: cli.passphrase_file.clone(),
+    };
+    match cli.command {
+        Command::Init(args) => {
+            let source = match &args.import_key {
+                Some(path) => KeySource::Import {
+                    path,
+                    name: args.name.as_deref(),
+                    email: args.email.as_deref(),
+                },
+                None => {
+                    let (Some(name), Some(email)) = (args.name.as_deref(), args.email.as_deref())
+                    else {
+                        anyhow::bail!("give --name NAME and --email EMAIL for the new key, or --import-key FILE");
+                    };
+                    KeySource::Generate { name, email }
+                }
+            };
+            let pass = passphrases.for_new_key(args.import_key.is_some())?;
+            let home = Home::init(&dir, source, &pass, clock())?;
+            out.home_created(&home.info());
+        }
+        Command::Whoami => out.home_info(&open(&dir)?.info()),
+        Command::Key(command) => {
+            let home = open(&dir)?;
+            match command {
+                KeyCommand::Export => out.certificate(
+                    &home.fingerprint().to_string(),
+                    &home.key().public_armored()?,
+                ),
+                KeyCommand::Remember => {
+                    let pass = passphrases.explicit_or_prompt()?;
+                    home.check_passphrase(&pass)?;
+                    PassphraseKeyring::system()?.remember(home.fingerprint(), &pass)?;
+                    out.message(
+                        "remembered",
+                        "The passphrase is now kept in the OS keyring.",
+                    );
+                }
+                KeyCommand::Forget => {
+                    let removed = PassphraseKeyring::system()?.forget(home.fingerprint())?;
+                    out.message(
+                        if removed { "forgotten" } else { "not-stored" },
+                        if removed {
+                            "The passphrase was removed from the OS keyring."
+                        } else {
+                            "The OS keyring held no passphrase for this key."
+                        },
+                    );
+                }
+                KeyCommand::Check => {
+                    let (pass, from) = passphrases.for_unlock(home.fingerprint())?;
+                    home.check_passphrase(&pass)?;
+                    out.message(from, &format!("The key unlocks (passphrase from {from})."));
+                }
+            }
+        }
+        Command::Partner(command) => partner(&dir, command, out)?,
+        Command::Digest => out.digest(&open(&dir)?.digest()?),
+        Command::Rebuild => {
+            let digest = Home::rebuild(&dir)?;
+            out.digest(&digest);
+        }
+    }
+    Ok(())
+}
+
+fn partner(dir: &Path, command: PartnerCommand, out: &Output) -> Result<()> {
+    let mut home = open(dir)?;
+    match command {
+        PartnerCommand::Add {
+            name,
+            kind,
+            stage,
+            tags,
+            website,
+        } => {
+            let request = NewPartner {
+                name,
+                kind: kind.parse()?,
+                stage: stage.parse()?,
+                tags,
+                website,
+            };
+            out.partner(&home.add_partner(request)?);
+        }
+        PartnerCommand::List {
+            stage,
+            tag,
+            search,
+            owner,
+            limit,
+            offset,
+        } => {
+            let filter = PartnerFilter {
+                stage: stage.as_deref().map(str::parse::<Stage>).transpose()?,
+                tag,
+                search,
+                owner,
+                limit,
+                offset,
+            };
+            out.partners(&home.list_partners(&filter)?);
+        }
+        PartnerCommand::Show { name } => out.partner_detail(&home.partner_detail(&name)?),
+        PartnerCommand::Set {
+            name,
+            stage,
+            owner,
+            notes,
+            kind,
+            website,
+            tags,
+        } => {
+            let update = PartnerUpdate {
+                kind: kind.as_deref().map(str::parse::<Kind>).transpose()?,
+                stage: stage.as_deref().map(str::parse::<Stage>).transpose()?,
+                owner,
+                website,
+                notes,
+                tags: (!tags.is_empty()).then_some(tags),
+            };
+            out.partner(&home.update_partner(&name, update)?);
+        }
+        PartnerCommand::Contact(ContactCommand::Add {
+            name,
+            person,
+            email,
+            role,
+        }) => {
+            out.partner_detail(&home.add_contact(
+                &name,
+                NewContact {
+                    name: person,
+                    email,
+                    role,
+                },
+            )?);
+        }
+        PartnerCommand::Log {
+            name,
+            channel,
+            summary,
+            date,
+            next_step,
+            due,
+            force,
+        } => {
+            let entry = NewInteraction {
+                channel,
+                summary,
+                date,
+                next_step,
+                due,
+                force,
+            };
+            out.partner_detail(&home.log_interaction(&name, entry)?);
+        }
+        PartnerCommand::Claim { name, days, force } => {
+            out.claim(&home.claim_partner(&name, days, force)?)
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! Rendering results: aligned text for people, JSON for scripts (`--json`). The JSON
+//! shapes are the core's serde types, the same the desktop app receives.
+
+use comfy_table::{presets, ContentArrangement, Table};
+use countersign_core::home::HomeInfo;
+use countersign_core::partner::{ClaimOutcome, PartnerDetail, PartnerSummary};
+use serde::Serialize;
+use serde_json::json;
+use std::io::Write;
+
+pub struct Output {
+    json: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Output {
+        Output { json }
+    }
+
+    /// Writes to stdout; a reader that went away (`| head`) is not an error.
+    fn print(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush())
+        {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("error: could not write the output: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+
+    fn json<T: Serialize + ?Sized>(&self, value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => self.print(&format!("{text}\n")),
+            Err(e) => eprintln!("error: could not encode the output: {e}"),
+        }
+    }
+
+    /// Prints an error: the whole chain on one line, or a JSON object with a code.
+    pub fn error(&self, err: &anyhow::Error) {
+        let code = err
+            .downcast_ref::<countersign_core::Error>()
+            .map_or("error", |e| e.code());
+        if self.json {
+            eprintln!(
+                "{}",
+                json!({"error": {"code": code, "message": format!("{err:#}")}})
+            );
+        } else {
+            eprintln!("error: {err:#}");
+        }
+    }
+
+    pub fn message(&self, status: &str, text: &str) {
+        if self.json {
+            self.json(&json!({"status": status, "message": text}));
+        } else {
+            self.print(&format!("{text}\n"));
+        }
+    }
+
+    pub fn home_created(&self, info: &HomeInfo) {
+        if self.json {
+            return self.json(info);
+        }
+        self.print(&format!(
+            "Created the home of {} <{}> in {}\nKey fingerprint: {}\n\
+             Share your public certificate with `countersign key export`.\n",
+            info.name, info.email, info.home, info.fingerprint
+        ));
+    }
+
+    pub fn home_info(&self, info: &HomeInfo) {
+        if self.json {
+            return self.json(info);
+        }
+        let demo = if info.demo {
+            " (demo home: invented records)"
+        } else {
+            ""
+        };
+        self.print(&format!(
+            "{} <{}>{demo}\nfingerprint: {}\ndevice:      {}\nhome:        {}\n",
+            info.name, info.email, info.fingerprint, info.device, info.home
+        ));
+    }
+
+    pub fn certificate(&self, fingerprint: &str, armored: &str) {
+        if self.json {
+            return self.json(&json!({"fingerprint": fingerprint, "certificate": armored}));
+        }
+        self.print(armored);
+    }
+
+    pub fn digest(&self, digest: &str) {
+        if self.json {
+            return self.json(&json!({"digest": digest}));
+        }
+        self.print(&format!("{digest}\n"));
+    }
+
+    pub fn partner(&self, partner: &PartnerSummary) {
+        if self.json {
+            return self.json(partner);
+        }
+        self.print(&format!(
+            "{} ({}, {})\n",
+            partner.name, partner.kind, partner.stage
+        ));
+    }
+
+    pub fn partners(&self, partners: &[PartnerSummary]) {
+        if self.json {
+            return self.json(partners);
+        }
+        if partners.is_empty() {
+            return self.print("No organisations match.\n");
+        }
+        let mut table = Table::new();
+        table
+            .load_preset(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header([
+                "NAME",
+                "KIND",
+                "STAGE",
+                "OWNER",
+                "TAGS",
+                "LAST CONTACT",
+                "CLAIMED BY",
+            ]);
+        for p in partners {
+            table.add_row([
+                p.name.clone(),
+                p.kind.to_string(),
+                p.stage.to_string(),
+                p.owner
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                p.tags.join(", "),
+                p.last_contact.map(|d| d.to_string()).unwrap_or_default(),
+                p.claims
+                    .iter()
+                    .map(|c| format!("{} until {}", c.member, c.until))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]);
+        }
+        let count = partners.len();
+        self.print(&format!(
+            "{table}\n{count} organisation{}\n",
+            if count == 1 { "" } else { "s" }
+        ));
+    }
+
+    pub fn partner_detail(&self, detail: &PartnerDetail) {
+        if self.json {
+            return self.json(detail);
+        }
+        let p = &detail.summary;
+        let mut text = format!("{} ({}, {})\n", p.name, p.kind, p.stage);
+        let mut field = |label: &str, value: String| {
+            if !value.is_empty() {
+                text.push_str(&format!("  {label:<9}{value}\n"));
+            }
+        };
+        field("website", p.website.clone().unwrap_or_default());
+        field(
+            "owner",
+            p.owner
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
+        field("tags", p.tags.join(", "));
+        for claim in &p.claims {
+            field(
+                "claimed",
+                format!("by {} until {}", claim.member, claim.until),
+            );
+        }
+        field("notes", detail.notes.clone().unwrap_or_default());
+        text.push_str("\nContacts\n");
+        if detail.contacts.is_empty() {
+            text.push_str("  none yet\n");
+        }
+        for c in &detail.contacts {
+            let email = c
+                .email
+                .as_deref()
+                .map(|e| format!(" <{e}>"))
+                .unwrap_or_default();
+            let role = c
+                .role
+                .as_deref()
+                .map(|r| format!(", {r}"))
+                .unwrap_or_default();
+            text.push_str(&format!("  {}{email}{role}\n", c.name));
+        }
+        text.push_str("\nContact log (newest first)\n");
+        if detail.interactions.is_empty() {
+            text.push_str("  none yet\n");
+        }
+        for i in &detail.interactions {
+            text.push_str(&format!(
+                "  {}  {:<8} {}: {}\n",
+                i.date, i.channel, i.member, i.summary
+            ));
+            if let Some(next) = &i.next_step {
+                let due = i.due.map(|d| format!(" (due {d})")).unwrap_or_default();
+                text.push_str(&format!("  {:<10}  next: {next}{due}\n", ""));
+            }
+        }
+        self.print(&text);
+    }
+
+    pub fn claim(&self, outcome: &ClaimOutcome) {
+        for other in &outcome.overridden {
+            eprintln!(
+                "warning: went ahead despite the claim of {} until {}",
+                other.member, other.until
+            );
+        }
+        if self.json {
+            return self.json(outcome);
+        }
+        self.print(&format!(
+            "You have claimed {} until {}.\n",
+            outcome.partner, outcome.until
+        ));
+    }
+}

@@ -1,0 +1,162 @@
+//! The core's errors. Each message says what happened and what the user can do about
+//! it; [`Error::code`] gives adapters a stable machine-readable name, so the UI never
+//! matches on message text. No message ever contains a passphrase or key material.
+
+use std::path::PathBuf;
+
+/// Result with the core's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("could not {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// No home at the given folder.
+    #[error("there is no Countersign home at {0}; create one with `countersign init --name NAME --email EMAIL` (or pass --home DIR to use another)")]
+    NoHome(PathBuf),
+
+    /// `init` on a folder that already holds a home.
+    #[error(
+        "{0} already holds a Countersign home; pass --home DIR to create another one elsewhere"
+    )]
+    HomeExists(PathBuf),
+
+    /// The home or its database was written by a newer Countersign.
+    #[error("{what} at {path} was written by a newer version of Countersign (format {found}, this version reads up to {supported}); update Countersign to open it")]
+    NewerVersion {
+        what: &'static str,
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    /// The home's description file is unreadable.
+    #[error("the home file {path} is damaged ({detail}); restore it from a backup")]
+    HomeDamaged { path: PathBuf, detail: String },
+
+    /// The SQLite database is unreadable; it can be rebuilt from the log.
+    #[error("the database {path} cannot be read ({detail}); run `countersign rebuild` to recreate it from the operation log")]
+    DatabaseDamaged { path: PathBuf, detail: String },
+
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+
+    /// A line of the operation log is not a valid operation.
+    #[error("the operation log {path} is damaged at line {line} ({detail}); restore the home from a backup")]
+    LogDamaged {
+        path: PathBuf,
+        line: usize,
+        detail: String,
+    },
+
+    /// The passphrase does not unlock the key.
+    #[error("wrong passphrase: it does not unlock the secret key {fingerprint}")]
+    WrongPassphrase { fingerprint: String },
+
+    /// No passphrase was supplied where one is needed.
+    #[error("a passphrase is needed: set COUNTERSIGN_PASSPHRASE, pass --passphrase-file FILE, or run in a terminal to be asked")]
+    NoPassphrase,
+
+    /// An empty passphrase was given for a new or imported key.
+    #[error(
+        "the passphrase is empty; choose one that protects the secret key if the laptop is lost"
+    )]
+    EmptyPassphrase,
+
+    /// The file given as a secret key is not one.
+    #[error("{path} is not an OpenPGP secret key ({detail}); export one with `gpg --export-secret-keys --armor FINGERPRINT > key.asc`")]
+    NotASecretKey { path: PathBuf, detail: String },
+
+    /// The key lacks a capability Countersign needs.
+    #[error("the key {fingerprint} cannot be used: {reason}")]
+    KeyUnusable { fingerprint: String, reason: String },
+
+    /// A failure inside the OpenPGP implementation.
+    #[error("OpenPGP error: {0}")]
+    OpenPgp(String),
+
+    /// The OS keyring cannot be reached or refused access.
+    #[error("the OS keyring is not available ({0}); the passphrase will be asked for instead")]
+    KeyringUnavailable(String),
+
+    /// No organisation of that name.
+    #[error("no organisation named \"{0}\"; `countersign partner list --search TEXT` finds similar names")]
+    UnknownPartner(String),
+
+    /// An organisation of that name exists already.
+    #[error("an organisation named \"{0}\" is already recorded; use `countersign partner set` to change it")]
+    PartnerExists(String),
+
+    /// A value given by the user is not one of the accepted ones.
+    #[error("invalid {what} \"{value}\": {expected}")]
+    InvalidValue {
+        what: &'static str,
+        value: String,
+        expected: String,
+    },
+
+    /// Another member holds a live claim on the organisation.
+    #[error("{partner} is claimed by {member} until {until}; talk to them first, or pass --force to go ahead anyway")]
+    ClaimedByOther {
+        partner: String,
+        member: String,
+        until: chrono::NaiveDate,
+    },
+
+    /// A value could not be encoded canonically.
+    #[error("encoding error: {0}")]
+    Canonical(#[from] crate::canonical::CanonicalError),
+}
+
+impl Error {
+    /// A stable, machine-readable name for the kind of error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io",
+            Error::NoHome(_) => "no-home",
+            Error::HomeExists(_) => "home-exists",
+            Error::NewerVersion { .. } => "newer-version",
+            Error::HomeDamaged { .. } => "home-damaged",
+            Error::DatabaseDamaged { .. } => "database-damaged",
+            Error::Database(_) => "database",
+            Error::LogDamaged { .. } => "log-damaged",
+            Error::WrongPassphrase { .. } => "wrong-passphrase",
+            Error::NoPassphrase => "no-passphrase",
+            Error::EmptyPassphrase => "empty-passphrase",
+            Error::NotASecretKey { .. } => "not-a-secret-key",
+            Error::KeyUnusable { .. } => "key-unusable",
+            Error::OpenPgp(_) => "openpgp",
+            Error::KeyringUnavailable(_) => "keyring-unavailable",
+            Error::UnknownPartner(_) => "unknown-partner",
+            Error::PartnerExists(_) => "partner-exists",
+            Error::InvalidValue { .. } => "invalid-value",
+            Error::ClaimedByOther { .. } => "claimed-by-other",
+            Error::Canonical(_) => "encoding",
+        }
+    }
+
+    /// An I/O error naming the action and the path.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn invalid(what: &'static str, value: &str, expected: impl Into<String>) -> Self {
+        Error::InvalidValue {
+            what,
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! A member's home: the folder that holds their key, their operation log and the
+//! database derived from it.
+//!
+//! ```text
+//! home.json      who this home belongs to: fingerprint, name, device id, format
+//! key.asc        the OpenPGP secret key, secret parts encrypted with the passphrase
+//! ops.log        the operation log (source of truth), see `oplog`
+//! state.sqlite   the database derived from the log, see `store`
+//! lock           held while writing, so the app and the CLI never interleave writes
+//! ```
+//!
+//! Architecture invariant: `home.json` is written last, by rename, so a folder with a
+//! `home.json` is always a complete home; `init` that fails leaves nothing behind.
+
+use crate::clock::{Clock, Hlc};
+use crate::error::{Error, Result};
+use crate::key::{Passphrase, SecretKey};
+use crate::operation::{Fingerprint, OpBody, Operation};
+use crate::oplog::OpLog;
+use crate::partner::MemberRef;
+use crate::store::{StateDigest, Store};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use ts_rs::TS;
+
+/// The format of `home.json` this version writes and reads.
+pub const HOME_FORMAT: i64 = 1;
+
+const HOME_FILE: &str = "home.json";
+const KEY_FILE: &str = "key.asc";
+const LOG_FILE: &str = "ops.log";
+const DB_FILE: &str = "state.sqlite";
+const LOCK_FILE: &str = "lock";
+
+/// The folder used when neither `--home` nor `COUNTERSIGN_HOME` names one: the
+/// platform's data folder (e.g. `~/.local/share/countersign` on Linux).
+pub fn default_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("countersign"))
+}
+
+/// What `home.json` records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct HomeFile {
+    format: i64,
+    fingerprint: Fingerprint,
+    /// This laptop's device id: each device writes its own chain of bundles.
+    device: String,
+    name: String,
+    email: String,
+    created: DateTime<Utc>,
+    /// A demo home, filled with invented records; never mixed with real data.
+    #[serde(default)]
+    demo: bool,
+}
+
+/// Who a home belongs to, as the adapters show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HomeInfo {
+    pub fingerprint: String,
+    pub name: String,
+    pub email: String,
+    pub device: String,
+    pub home: String,
+    pub created: DateTime<Utc>,
+    pub demo: bool,
+}
+
+/// Where the new home's key comes from.
+pub enum KeySource<'a> {
+    /// Generate a new Ed25519/Cv25519 key for `name <email>`.
+    Generate { name: &'a str, email: &'a str },
+    /// Import an exported secret key; name and email default to its user ID.
+    Import {
+        path: &'a Path,
+        name: Option<&'a str>,
+        email: Option<&'a str>,
+    },
+}
+
+/// An open home.
+pub struct Home {
+    dir: PathBuf,
+    file: HomeFile,
+    key: SecretKey,
+    log: OpLog,
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+impl Home {
+    /// Creates a home in `dir` (which must be missing or empty) with a key from
+    /// `source`, protected by `passphrase`.
+    pub fn init(
+        dir: &Path,
+        source: KeySource<'_>,
+        passphrase: &Passphrase,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Home> {
+        Self::init_with(dir, source, passphrase, clock, false)
+    }
+
+    pub(crate) fn init_with(
+        dir: &Path,
+        source: KeySource<'_>,
+        passphrase: &Passphrase,
+        clock: Arc<dyn Clock>,
+        demo: bool,
+    ) -> Result<Home> {
+        if dir.join(HOME_FILE).exists() {
+            return Err(Error::HomeExists(dir.to_owned()));
+        }
+        if let Ok(mut entries) = fs::read_dir(dir) {
+            if entries.next().is_some() {
+                return Err(Error::invalid(
+                    "home folder",
+                    &dir.display().to_string(),
+                    "it is not empty; choose a new or empty folder with --home DIR",
+                ));
+            }
+        }
+        let now = clock.now();
+        let (key, name, email) = match source {
+            KeySource::Generate { name, email } => (
+                SecretKey::generate(name, email, passphrase, now)?,
+                name.trim().to_string(),
+                email.trim().to_string(),
+            ),
+            KeySource::Import { path, name, email } => {
+                let bytes = fs::read(path).map_err(|e| Error::io("read the key file", path, e))?;
+                let key = SecretKey::import(path, &bytes, passphrase, now)?;
+                let (uid_name, uid_email) =
+                    split_user_id(key.user_id().as_deref().unwrap_or_default());
+                let name = name.map(str::to_string).or(uid_name).unwrap_or_default();
+                let email = email.map(str::to_string).or(uid_email).unwrap_or_default();
+                if name.trim().is_empty() {
+                    return Err(Error::invalid(
+                        "name",
+                        "",
+                        "the key has no name in its user ID; pass --name NAME",
+                    ));
+                }
+                (key, name.trim().to_string(), email.trim().to_string())
+            }
+        };
+        let mut device = [0u8; 16];
+        clock.fill_random(&mut device);
+        let file = HomeFile {
+            format: HOME_FORMAT,
+            fingerprint: key.fingerprint(),
+            device: hex::encode(device),
+            name,
+            email,
+            created: now,
+            demo,
+        };
+
+        // Build the home beside its destination and move it into place in one rename,
+        // so a failure at any step leaves no half-made home behind.
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(|e| Error::io("create the folder", parent, e))?;
+        let staging = tempfile::Builder::new()
+            .prefix(".countersign-init-")
+            .tempdir_in(parent)
+            .map_err(|e| Error::io("create a folder in", parent, e))?;
+        write_private(&staging.path().join(KEY_FILE), &key.to_armored()?)?;
+        OpLog::open(&staging.path().join(LOG_FILE))?;
+        Store::open(&staging.path().join(DB_FILE))?;
+        let json = serde_json::to_vec_pretty(&file).map_err(|e| Error::OpenPgp(e.to_string()))?;
+        write_private(&staging.path().join(HOME_FILE), &json)?;
+        if dir.exists() {
+            // Checked empty above; a concurrent writer makes this fail, which is right.
+            fs::remove_dir(dir).map_err(|e| Error::io("replace the empty folder", dir, e))?;
+        }
+        let staged = staging.keep();
+        fs::rename(&staged, dir).map_err(|e| {
+            let _ = fs::remove_dir_all(&staged);
+            Error::io("move the new home into", dir, e)
+        })?;
+        Self::open(dir, clock)
+    }
+
+    /// Opens the home in `dir`, catching the database up with the log if a crash
+    /// left it behind.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Home> {
+        let file = read_home_file(dir)?;
+        let key = SecretKey::read(&dir.join(KEY_FILE))?;
+        let log = OpLog::open(&dir.join(LOG_FILE))?;
+        let store = Store::open(&dir.join(DB_FILE))?;
+        let mut home = Home {
+            dir: dir.to_owned(),
+            file,
+            key,
+            log,
+            store,
+            clock,
+        };
+        home.catch_up()?;
+        Ok(home)
+    }
+
+    /// Replays the whole log into a fresh database that then replaces the old one.
+    /// Works on a home whose database is damaged or missing. Returns the digest.
+    pub fn rebuild(dir: &Path) -> Result<StateDigest> {
+        read_home_file(dir)?;
+        let _lock = lock(dir)?;
+        let log = OpLog::open(&dir.join(LOG_FILE))?;
+        let fresh = dir.join(format!("{DB_FILE}.rebuild"));
+        remove_db_files(&fresh)?;
+        let digest = {
+            let mut store = Store::open(&fresh)?;
+            let (ops, end) = log.read_from(0)?;
+            store.apply(&ops, Some(end))?;
+            store
+                .conn()
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+            store.digest()?
+        };
+        let target = dir.join(DB_FILE);
+        remove_db_files(&target)?;
+        fs::rename(&fresh, &target).map_err(|e| Error::io("replace the database", &target, e))?;
+        remove_db_files(&fresh)?;
+        Ok(digest)
+    }
+
+    fn catch_up(&mut self) -> Result<usize> {
+        let offset = self.store.log_offset()?;
+        let len = self.log.len()?;
+        if offset > len {
+            return Err(Error::DatabaseDamaged {
+                path: self.store.path().to_owned(),
+                detail: "it reflects more of the operation log than the log holds".into(),
+            });
+        }
+        if offset == len {
+            return Ok(0);
+        }
+        let (ops, end) = self.log.read_from(offset)?;
+        self.store.apply(&ops, Some(end))
+    }
+
+    /// Records changes by this member: stamps each with the next clock reading,
+    /// appends them to the log, then applies them to the database.
+    pub fn commit(&mut self, bodies: Vec<OpBody>) -> Result<Vec<Operation>> {
+        let _lock = lock(&self.dir)?;
+        // Another process (the app, the CLI) may have written since we opened.
+        self.catch_up()?;
+        let mut hlc: Hlc = self.store.hlc()?;
+        let author = self.file.fingerprint.clone();
+        let ops: Vec<Operation> = bodies
+            .into_iter()
+            .map(|body| {
+                hlc = hlc.tick(self.clock.now().timestamp_millis());
+                Operation {
+                    author: author.clone(),
+                    hlc,
+                    body,
+                }
+            })
+            .collect();
+        let end = self.log.append(&ops)?;
+        self.store.apply(&ops, Some(end))?;
+        Ok(ops)
+    }
+
+    /// The state digest of the records.
+    pub fn digest(&self) -> Result<StateDigest> {
+        self.store.digest()
+    }
+
+    /// Every operation in the log, oldest first.
+    pub fn operations(&self) -> Result<Vec<Operation>> {
+        Ok(self.log.read_from(0)?.0)
+    }
+
+    /// Who this home belongs to.
+    pub fn info(&self) -> HomeInfo {
+        HomeInfo {
+            fingerprint: self.file.fingerprint.to_string(),
+            name: self.file.name.clone(),
+            email: self.file.email.clone(),
+            device: self.file.device.clone(),
+            home: self.dir.display().to_string(),
+            created: self.file.created,
+            demo: self.file.demo,
+        }
+    }
+
+    /// The member's fingerprint.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.file.fingerprint
+    }
+
+    /// The member's secret key (still locked).
+    pub fn key(&self) -> &SecretKey {
+        &self.key
+    }
+
+    /// Checks that `passphrase` unlocks this home's key.
+    pub fn check_passphrase(&self, passphrase: &Passphrase) -> Result<()> {
+        self.key.unlock(passphrase, self.clock.now()).map(|_| ())
+    }
+
+    /// The home's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn db(&self) -> &rusqlite::Connection {
+        self.store.conn()
+    }
+
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// A member as shown beside records: fingerprint and, when known, name.
+    pub fn member_ref(&self, fingerprint: &str) -> MemberRef {
+        let name = (fingerprint == self.file.fingerprint.as_str()).then(|| self.file.name.clone());
+        MemberRef {
+            fingerprint: fingerprint.to_string(),
+            name,
+        }
+    }
+}
+
+fn read_home_file(dir: &Path) -> Result<HomeFile> {
+    let path = dir.join(HOME_FILE);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::NoHome(dir.to_owned()))
+        }
+        Err(e) => return Err(Error::io("read", &path, e)),
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| Error::HomeDamaged {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+    let format = value.get("format").and_then(|f| f.as_i64()).unwrap_or(0);
+    if format > HOME_FORMAT {
+        return Err(Error::NewerVersion {
+            what: "the home",
+            path,
+            found: format,
+            supported: HOME_FORMAT,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| Error::HomeDamaged {
+        path,
+        detail: e.to_string(),
+    })
+}
+
+/// Holds the home's write lock until dropped.
+fn lock(dir: &Path) -> Result<File> {
+    let path = dir.join(LOCK_FILE);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io("open the lock file", &path, e))?;
+    file.lock().map_err(|e| Error::io("lock", &path, e))?;
+    Ok(file)
+}
+
+fn remove_db_files(db: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = PathBuf::from(format!("{}{suffix}", db.display()));
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("remove", &path, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| Error::io("create", path, e))?;
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| Error::io("write", path, e))
+}
+
+/// Splits `Name <email>` into its parts.
+fn split_user_id(uid: &str) -> (Option<String>, Option<String>) {
+    match (uid.find('<'), uid.rfind('>')) {
+        (Some(open), Some(close)) if open < close => {
+            let name = uid[..open].trim();
+            let email = uid[open + 1..close].trim();
+            (
+                (!name.is_empty()).then(|| name.to_string()),
+                (!email.is_empty()).then(|| email.to_string()),
+            )
+        }
+        _ if uid.contains('@') => (None, Some(uid.trim().to_string())),
+        _ => (
+            (!uid.trim().is_empty()).then(|| uid.trim().to_string()),
+            None,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_split_into_name_and_email() {
+        assert_eq!(
+            split_user_id("Alice Doe <alice@example.org>"),
+            (Some("Alice Doe".into()), Some("alice@example.org".into()))
+        );
+        assert_eq!(
+            split_user_id("bob@example.org"),
+            (None, Some("bob@example.org".into()))
+        );
+        assert_eq!(split_user_id("Carol"), (Some("Carol".into()), None));
+    }
+}

@@ -1,0 +1,229 @@
+//! Operations: every change to the records is one [`Operation`], canonically encoded,
+//! identified by the SHA-256 of its bytes ([`OpId`]) and stamped with its author and a
+//! hybrid logical clock reading. Applying operations ([`crate::store`]) is
+//! commutative, so every member reaches the same records whatever the arrival order.
+
+use crate::canonical;
+use crate::clock::Hlc;
+use crate::partner::{Kind, PartnerId, Stage};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// An OpenPGP fingerprint: upper-case hex, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    /// Parses a fingerprint as people paste it: any case, spaces allowed.
+    pub fn parse(text: &str) -> crate::Result<Fingerprint> {
+        let hex: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
+        if (hex.len() == 40 || hex.len() == 64) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            Ok(Fingerprint(hex))
+        } else {
+            Err(crate::Error::invalid(
+                "fingerprint",
+                text,
+                "expected 40 (or 64) hexadecimal digits, as `countersign key export` or `gpg -k` shows",
+            ))
+        }
+    }
+
+    /// The full fingerprint.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The last 16 digits (the key ID), for compact display.
+    pub fn short(&self) -> &str {
+        &self.0[self.0.len().saturating_sub(16)..]
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The identity of an operation: lower-case hex SHA-256 of its canonical bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OpId(pub String);
+
+impl fmt::Display for OpId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One change to the records, by one member, at one clock reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// Fingerprint of the member who made the change.
+    pub author: Fingerprint,
+    /// When, as a hybrid logical clock reading.
+    pub hlc: Hlc,
+    /// What changed.
+    pub body: OpBody,
+}
+
+impl Operation {
+    /// The canonical bytes of this operation (docs/bundle-format.md, section 1).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Every field is a string, integer, list or map: encoding cannot fail.
+        canonical::to_bytes(self).unwrap_or_default()
+    }
+
+    /// Parses canonical bytes, refusing any other encoding of the same value.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Operation, canonical::CanonicalError> {
+        canonical::from_bytes(bytes)
+    }
+
+    /// The operation's identity, the hash of its canonical bytes.
+    pub fn id(&self) -> OpId {
+        OpId(hex::encode(Sha256::digest(self.to_bytes())))
+    }
+
+    /// The merge order: clock reading, then author, then identity. Total and the same
+    /// on every laptop, so "last writer wins" names the same writer everywhere.
+    pub fn order_key(&self) -> (Hlc, &Fingerprint) {
+        (self.hlc, &self.author)
+    }
+}
+
+/// What an operation changes. Serialised with a `type` tag, e.g. `partner.add`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum OpBody {
+    /// Records an organisation. Its id is derived from its name, so two members who
+    /// record the same organisation offline end up with one record.
+    #[serde(rename = "partner.add")]
+    PartnerAdd {
+        partner: PartnerId,
+        name: String,
+        kind: Kind,
+        stage: Stage,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tags: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        website: Option<String>,
+    },
+    /// Changes fields of an organisation; each given field merges on its own
+    /// (last writer wins). An empty string clears a text field.
+    #[serde(rename = "partner.set")]
+    PartnerSet {
+        partner: PartnerId,
+        fields: PartnerChanges,
+    },
+    /// Adds a contact person to an organisation. Contacts are append-only.
+    #[serde(rename = "contact.add")]
+    ContactAdd {
+        partner: PartnerId,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<String>,
+    },
+    /// Logs a contact made with an organisation by the author. Append-only.
+    #[serde(rename = "interaction.log")]
+    InteractionLog {
+        partner: PartnerId,
+        date: NaiveDate,
+        channel: String,
+        summary: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_step: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<NaiveDate>,
+    },
+    /// The author claims an organisation for outreach until a date (inclusive).
+    /// One claim per (organisation, member); the latest one counts.
+    #[serde(rename = "claim.set")]
+    ClaimSet {
+        partner: PartnerId,
+        until: NaiveDate,
+    },
+}
+
+/// Field changes of a `partner.set`. Absent fields are left alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    /// Fingerprint of the member who owns the relationship; empty clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// The whole tag set (tags merge as one field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+}
+
+impl PartnerChanges {
+    /// Whether no field is changed.
+    pub fn is_empty(&self) -> bool {
+        *self == PartnerChanges::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Operation {
+        Operation {
+            author: Fingerprint::parse("0123456789ABCDEF0123456789ABCDEF01234567").unwrap(),
+            hlc: Hlc {
+                ms: 1_764_038_400_000,
+                n: 2,
+            },
+            body: OpBody::PartnerSet {
+                partner: PartnerId::for_name("Acme"),
+                fields: PartnerChanges {
+                    stage: Some(Stage::InDiscussion),
+                    notes: Some("Met at FOSDEM".into()),
+                    ..Default::default()
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn canonical_bytes_are_stable() {
+        let op = sample();
+        expect_test::expect![[r#"{"author":"0123456789ABCDEF0123456789ABCDEF01234567","body":{"fields":{"notes":"Met at FOSDEM","stage":"in-discussion"},"partner":"0754d8b61eec0498930aa1c095efecfa","type":"partner.set"},"hlc":{"ms":1764038400000,"n":2}}"#]]
+            .assert_eq(std::str::from_utf8(&op.to_bytes()).unwrap());
+        assert_eq!(Operation::from_bytes(&op.to_bytes()).unwrap(), op);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let text = String::from_utf8(sample().to_bytes())
+            .unwrap()
+            .replace("\"notes\"", "\"notez\"");
+        assert!(Operation::from_bytes(text.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn fingerprints_parse_as_pasted() {
+        let fpr = Fingerprint::parse("0123 4567 89ab cdef 0123  4567 89AB CDEF 0123 4567").unwrap();
+        assert_eq!(fpr.as_str(), "0123456789ABCDEF0123456789ABCDEF01234567");
+        assert_eq!(fpr.short(), "89ABCDEF01234567");
+        assert!(Fingerprint::parse("xyz").is_err());
+    }
+}

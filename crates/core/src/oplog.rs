@@ -1,0 +1,191 @@
+//! The operation log: the home's source of truth, append-only, one canonical operation
+//! per line. The database is derived from it and can be rebuilt from it.
+//!
+//! Crash safety: operations are appended and flushed to disk before they are applied
+//! to the database; the database records how many bytes of the log it reflects, so a
+//! crash between the two is caught up on the next open. A line cut short by a crash
+//! (no final newline) was never applied and is dropped.
+
+use crate::error::{Error, Result};
+use crate::operation::Operation;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// The append-only log of a home.
+pub struct OpLog {
+    path: PathBuf,
+}
+
+impl OpLog {
+    /// Opens the log at `path`, creating it if missing and dropping a torn last line.
+    pub fn open(path: &Path) -> Result<OpLog> {
+        let log = OpLog {
+            path: path.to_owned(),
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io("open the operation log", path, e))?;
+        let len = file.metadata().map_err(|e| log.io("read", e))?.len();
+        if len > 0 {
+            let complete = last_newline_end(&mut file, len).map_err(|e| log.io("read", e))?;
+            if complete < len {
+                file.set_len(complete).map_err(|e| log.io("repair", e))?;
+                file.sync_all().map_err(|e| log.io("repair", e))?;
+            }
+        }
+        Ok(log)
+    }
+
+    fn io(&self, action: &'static str, e: std::io::Error) -> Error {
+        Error::io(
+            match action {
+                "read" => "read the operation log",
+                "repair" => "repair the operation log",
+                _ => "write the operation log",
+            },
+            &self.path,
+            e,
+        )
+    }
+
+    /// The log's length in bytes.
+    pub fn len(&self) -> Result<u64> {
+        Ok(std::fs::metadata(&self.path)
+            .map_err(|e| self.io("read", e))?
+            .len())
+    }
+
+    /// Whether the log holds no operation yet.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Appends operations and flushes them to disk. Returns the log's new length.
+    pub fn append(&self, ops: &[Operation]) -> Result<u64> {
+        let mut buf = Vec::with_capacity(ops.len() * 256);
+        for op in ops {
+            buf.extend_from_slice(&op.to_bytes());
+            buf.push(b'\n');
+        }
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| self.io("write", e))?;
+        file.write_all(&buf).map_err(|e| self.io("write", e))?;
+        file.sync_data().map_err(|e| self.io("write", e))?;
+        self.len()
+    }
+
+    /// Reads the operations from byte `offset` to the end. Returns them and the end offset.
+    pub fn read_from(&self, offset: u64) -> Result<(Vec<Operation>, u64)> {
+        let mut file = File::open(&self.path).map_err(|e| self.io("read", e))?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| self.io("read", e))?;
+        let mut reader = BufReader::new(file);
+        let mut ops = Vec::new();
+        let mut line = Vec::new();
+        let mut end = offset;
+        let mut number = 0;
+        loop {
+            line.clear();
+            let read = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| self.io("read", e))?;
+            if read == 0 || line.last() != Some(&b'\n') {
+                break;
+            }
+            number += 1;
+            let op =
+                Operation::from_bytes(&line[..line.len() - 1]).map_err(|e| Error::LogDamaged {
+                    path: self.path.clone(),
+                    line: number,
+                    detail: e.to_string(),
+                })?;
+            ops.push(op);
+            end += read as u64;
+        }
+        Ok((ops, end))
+    }
+}
+
+/// The offset just past the last newline, scanning back from the end in blocks.
+fn last_newline_end(file: &mut File, len: u64) -> std::io::Result<u64> {
+    use std::io::Read;
+    let mut end = len;
+    let mut block = vec![0u8; 4096];
+    while end > 0 {
+        let start = end.saturating_sub(block.len() as u64);
+        let size = (end - start) as usize;
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut block[..size])?;
+        if let Some(pos) = block[..size].iter().rposition(|&b| b == b'\n') {
+            return Ok(start + pos as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Hlc;
+    use crate::operation::{Fingerprint, OpBody};
+    use crate::partner::PartnerId;
+    use chrono::NaiveDate;
+
+    fn op(n: u32) -> Operation {
+        Operation {
+            author: Fingerprint::parse("0123456789ABCDEF0123456789ABCDEF01234567").unwrap(),
+            hlc: Hlc { ms: 1, n },
+            body: OpBody::ClaimSet {
+                partner: PartnerId::for_name("Acme"),
+                until: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            },
+        }
+    }
+
+    #[test]
+    fn appended_operations_read_back_from_any_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = OpLog::open(&dir.path().join("ops")).unwrap();
+        let middle = log.append(&[op(1), op(2)]).unwrap();
+        let end = log.append(&[op(3)]).unwrap();
+        assert_eq!(log.read_from(0).unwrap(), (vec![op(1), op(2), op(3)], end));
+        assert_eq!(log.read_from(middle).unwrap(), (vec![op(3)], end));
+    }
+
+    #[test]
+    fn a_torn_last_line_is_dropped_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ops");
+        let end = OpLog::open(&path).unwrap().append(&[op(1)]).unwrap();
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"{\"author\":\"01").unwrap();
+        let log = OpLog::open(&path).unwrap();
+        assert_eq!(log.len().unwrap(), end);
+        assert_eq!(log.read_from(0).unwrap().0, vec![op(1)]);
+    }
+
+    #[test]
+    fn a_damaged_line_names_its_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ops");
+        let log = OpLog::open(&path).unwrap();
+        log.append(&[op(1)]).unwrap();
+        std::fs::write(
+            &path,
+            [std::fs::read(&path).unwrap(), b"garbage\n".to_vec()].concat(),
+        )
+        .unwrap();
+        assert!(matches!(
+            log.read_from(0),
+            Err(Error::LogDamaged { line: 2, .. })
+        ));
+    }
+}

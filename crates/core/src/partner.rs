@@ -1,0 +1,797 @@
+//! Partner records: organisations, their contacts, where each relationship stands, who
+//! owns it, the log of contacts made, and claims ("I will approach them") that warn
+//! anyone else about to reach out.
+//!
+//! This module holds the record types, the requests the adapters send, how partner
+//! operations apply to the database, and the queries over them.
+
+use crate::error::{Error, Result};
+use crate::home::Home;
+use crate::operation::{Fingerprint, OpBody, OpId, Operation, PartnerChanges};
+use crate::store;
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+use ts_rs::TS;
+
+/// Identity of an organisation: derived from its normalised name, so that the same
+/// organisation recorded by two members offline is one record after they sync.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(transparent)]
+pub struct PartnerId(pub String);
+
+impl PartnerId {
+    /// The id of the organisation called `name` (case and spacing do not matter).
+    pub fn for_name(name: &str) -> PartnerId {
+        let hash = Sha256::digest(format!("partner\0{}", name_key(name)).as_bytes());
+        PartnerId(hex::encode(&hash[..16]))
+    }
+}
+
+impl fmt::Display for PartnerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The form of a name used for identity and look-up: lower case, single spaces.
+pub fn name_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+macro_rules! word_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value as written in operations, the CLI and JSON.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            /// Accepts any case, and spaces or underscores for hyphens.
+            fn from_str(text: &str) -> Result<Self> {
+                let wanted = text.trim().to_lowercase().replace([' ', '_'], "-");
+                $name::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| {
+                    let names: Vec<_> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                    Error::invalid($what, text, format!("expected one of {}", names.join(", ")))
+                })
+            }
+        }
+    };
+}
+
+word_enum!(
+    /// What kind of organisation a partner is.
+    Kind, "kind" {
+        Company = "company",
+        PublicAdministration = "public-administration",
+        Academia = "academia",
+        Community = "community",
+    }
+);
+
+word_enum!(
+    /// Where the relationship with an organisation stands.
+    Stage, "stage" {
+        Prospect = "prospect",
+        Contacted = "contacted",
+        InDiscussion = "in-discussion",
+        Partner = "partner",
+        Lapsed = "lapsed",
+        Declined = "declined",
+    }
+);
+
+/// A member as shown next to a record: fingerprint, and name when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MemberRef {
+    pub fingerprint: String,
+    pub name: Option<String>,
+}
+
+impl fmt::Display for MemberRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{name} ({})", short(&self.fingerprint)),
+            None => f.write_str(short(&self.fingerprint)),
+        }
+    }
+}
+
+fn short(fpr: &str) -> &str {
+    &fpr[fpr.len().saturating_sub(16)..]
+}
+
+/// One organisation in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PartnerSummary {
+    pub id: PartnerId,
+    pub name: String,
+    pub kind: Kind,
+    pub stage: Stage,
+    /// The member who owns the relationship.
+    pub owner: Option<MemberRef>,
+    pub tags: Vec<String>,
+    pub website: Option<String>,
+    /// Date of the most recent logged contact.
+    pub last_contact: Option<NaiveDate>,
+    /// Live claims on the organisation (claims whose date has not passed).
+    pub claims: Vec<Claim>,
+}
+
+/// A contact person at an organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Contact {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: Option<String>,
+    pub added_by: MemberRef,
+}
+
+/// A logged contact with an organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Interaction {
+    pub id: String,
+    pub date: NaiveDate,
+    pub channel: String,
+    pub member: MemberRef,
+    pub summary: String,
+    pub next_step: Option<String>,
+    pub due: Option<NaiveDate>,
+}
+
+/// A member's claim on an organisation for outreach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Claim {
+    pub member: MemberRef,
+    /// The last day of the claim.
+    pub until: NaiveDate,
+}
+
+/// Everything recorded about one organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PartnerDetail {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub summary: PartnerSummary,
+    pub notes: Option<String>,
+    pub contacts: Vec<Contact>,
+    /// Newest first.
+    pub interactions: Vec<Interaction>,
+}
+
+/// Which organisations to list. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct PartnerFilter {
+    pub stage: Option<Stage>,
+    pub tag: Option<String>,
+    /// Text found in the name, website or tags (case-insensitive).
+    pub search: Option<String>,
+    /// Owner fingerprint, or `me`.
+    pub owner: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// A request to record a new organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewPartner {
+    pub name: String,
+    pub kind: Kind,
+    pub stage: Stage,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub website: Option<String>,
+}
+
+/// A request to change fields of an organisation. Absent fields are left alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct PartnerUpdate {
+    pub kind: Option<Kind>,
+    pub stage: Option<Stage>,
+    /// Owner fingerprint, `me`, or `none` to clear.
+    pub owner: Option<String>,
+    pub website: Option<String>,
+    pub notes: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// A request to add a contact person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewContact {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// A request to log a contact made with an organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewInteraction {
+    pub channel: String,
+    pub summary: String,
+    /// Defaults to today.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub next_step: Option<String>,
+    #[serde(default)]
+    pub due: Option<NaiveDate>,
+    /// Log it even though another member holds a live claim.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// The result of a claim: the claim now held, and whose live claim was overridden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ClaimOutcome {
+    pub partner: String,
+    pub until: NaiveDate,
+    /// Live claims of other members that `force` went past.
+    pub overridden: Vec<Claim>,
+}
+
+/// The longest claim, in days: a claim is a short-term courtesy, not ownership.
+pub const MAX_CLAIM_DAYS: u32 = 365;
+
+fn clean_text(what: &'static str, text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::invalid(what, text, "it must not be empty"));
+    }
+    Ok(text.to_string())
+}
+
+fn clean_optional(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let tag = tag.trim().to_lowercase();
+        if tag.is_empty() || tag.contains(',') {
+            return Err(Error::invalid(
+                "tag",
+                &tag,
+                "tags are single words or phrases without commas",
+            ));
+        }
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn clean_email(email: Option<String>) -> Result<Option<String>> {
+    match clean_optional(email) {
+        Some(e) if !e.contains('@') || e.contains(char::is_whitespace) => Err(Error::invalid(
+            "email address",
+            &e,
+            "expected an address like name@example.org",
+        )),
+        other => Ok(other),
+    }
+}
+
+impl Home {
+    /// Records a new organisation. Refuses a name that is already recorded.
+    pub fn add_partner(&mut self, request: NewPartner) -> Result<PartnerSummary> {
+        let name = clean_text("organisation name", &request.name)?;
+        let partner = PartnerId::for_name(&name);
+        if exists(self.db(), &partner)? {
+            return Err(Error::PartnerExists(name));
+        }
+        let body = OpBody::PartnerAdd {
+            partner: partner.clone(),
+            name,
+            kind: request.kind,
+            stage: request.stage,
+            tags: clean_tags(&request.tags)?,
+            website: clean_optional(request.website),
+        };
+        self.commit(vec![body])?;
+        self.partner_summary(&partner)
+    }
+
+    /// Changes fields of an organisation found by name.
+    pub fn update_partner(&mut self, name: &str, update: PartnerUpdate) -> Result<PartnerSummary> {
+        let partner = self.find_partner(name)?;
+        let owner = match update.owner.as_deref().map(str::trim) {
+            None => None,
+            Some("none") | Some("") => Some(String::new()),
+            Some("me") => Some(self.fingerprint().to_string()),
+            Some(fpr) => Some(Fingerprint::parse(fpr)?.to_string()),
+        };
+        let fields = PartnerChanges {
+            kind: update.kind,
+            stage: update.stage,
+            owner,
+            website: update.website.map(|w| w.trim().to_string()),
+            notes: update.notes.map(|n| n.trim().to_string()),
+            tags: update.tags.as_deref().map(clean_tags).transpose()?,
+        };
+        if fields.is_empty() {
+            return Err(Error::invalid(
+                "change",
+                "",
+                "nothing to change: give at least one of --stage, --owner, --notes, --kind, --website, --tag",
+            ));
+        }
+        self.commit(vec![OpBody::PartnerSet {
+            partner: partner.clone(),
+            fields,
+        }])?;
+        self.partner_summary(&partner)
+    }
+
+    /// Adds a contact person to an organisation found by name.
+    pub fn add_contact(&mut self, name: &str, contact: NewContact) -> Result<PartnerDetail> {
+        let partner = self.find_partner(name)?;
+        let body = OpBody::ContactAdd {
+            partner: partner.clone(),
+            name: clean_text("contact name", &contact.name)?,
+            email: clean_email(contact.email)?,
+            role: clean_optional(contact.role),
+        };
+        self.commit(vec![body])?;
+        self.partner_detail_by_id(&partner)
+    }
+
+    /// Logs a contact made with an organisation. Refuses, naming who and until when,
+    /// if another member holds a live claim, unless `force` is set.
+    pub fn log_interaction(&mut self, name: &str, entry: NewInteraction) -> Result<PartnerDetail> {
+        let partner = self.find_partner(name)?;
+        let channel = clean_text("channel", &entry.channel)?.to_lowercase();
+        let summary = clean_text("summary", &entry.summary)?;
+        let next_step = clean_optional(entry.next_step);
+        if entry.due.is_some() && next_step.is_none() {
+            return Err(Error::invalid(
+                "due date",
+                "",
+                "a due date needs a next step (--next TEXT)",
+            ));
+        }
+        if !entry.force {
+            self.refuse_if_claimed_by_other(&partner)?;
+        }
+        let date = entry.date.unwrap_or_else(|| self.clock().today());
+        let body = OpBody::InteractionLog {
+            partner: partner.clone(),
+            date,
+            channel,
+            summary,
+            next_step,
+            due: entry.due,
+        };
+        self.commit(vec![body])?;
+        self.partner_detail_by_id(&partner)
+    }
+
+    /// Claims an organisation for outreach for `days` days from today. Your own live
+    /// claim is extended; another member's live claim refuses unless `force` is set.
+    pub fn claim_partner(&mut self, name: &str, days: u32, force: bool) -> Result<ClaimOutcome> {
+        if days == 0 || days > MAX_CLAIM_DAYS {
+            return Err(Error::invalid(
+                "number of days",
+                &days.to_string(),
+                format!("expected 1 to {MAX_CLAIM_DAYS}"),
+            ));
+        }
+        let partner = self.find_partner(name)?;
+        let today = self.clock().today();
+        let mine = self.fingerprint().to_string();
+        let claims = self.live_claims(&partner, today)?;
+        let (own, others): (Vec<Claim>, Vec<Claim>) = claims
+            .into_iter()
+            .partition(|c| c.member.fingerprint == mine);
+        if let (false, Some(first)) = (force, others.first()) {
+            return Err(Error::ClaimedByOther {
+                partner: self.partner_summary(&partner)?.name,
+                member: first.member.to_string(),
+                until: first.until,
+            });
+        }
+        let wanted = today + chrono::Days::new(u64::from(days));
+        let until = own.iter().map(|c| c.until).fold(wanted, NaiveDate::max);
+        self.commit(vec![OpBody::ClaimSet {
+            partner: partner.clone(),
+            until,
+        }])?;
+        Ok(ClaimOutcome {
+            partner: self.partner_summary(&partner)?.name,
+            until,
+            overridden: others,
+        })
+    }
+
+    /// Lists organisations, ordered by name.
+    pub fn list_partners(&self, filter: &PartnerFilter) -> Result<Vec<PartnerSummary>> {
+        let owner = match filter.owner.as_deref() {
+            Some("me") => Some(self.fingerprint().to_string()),
+            Some(fpr) => Some(Fingerprint::parse(fpr)?.to_string()),
+            None => None,
+        };
+        let search = filter
+            .search
+            .as_deref()
+            .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+        let tag = filter.tag.as_deref().map(|t| t.trim().to_lowercase());
+        let mut stmt = self.db().prepare_cached(
+            "SELECT id FROM partners p
+             WHERE name IS NOT NULL
+               AND (?1 IS NULL OR stage = ?1)
+               AND (?2 IS NULL OR owner = ?2)
+               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM partner_tags t WHERE t.partner = p.id AND t.tag = ?3))
+               AND (?4 IS NULL OR name_key LIKE ?4 ESCAPE '\\' OR lower(coalesce(website, '')) LIKE ?4 ESCAPE '\\'
+                    OR EXISTS (SELECT 1 FROM partner_tags t WHERE t.partner = p.id AND t.tag LIKE ?4 ESCAPE '\\'))
+             ORDER BY name_key, id
+             LIMIT ?5 OFFSET ?6",
+        )?;
+        let ids: Vec<PartnerId> = stmt
+            .query_map(
+                params![
+                    filter.stage.map(Stage::as_str),
+                    owner,
+                    tag,
+                    search,
+                    filter.limit.map_or(-1, i64::from),
+                    filter.offset.unwrap_or(0)
+                ],
+                |row| row.get::<_, String>(0).map(PartnerId),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.iter().map(|id| self.partner_summary(id)).collect()
+    }
+
+    /// Everything recorded about the organisation called `name`.
+    pub fn partner_detail(&self, name: &str) -> Result<PartnerDetail> {
+        let partner = self.find_partner(name)?;
+        self.partner_detail_by_id(&partner)
+    }
+
+    /// Finds an organisation by name (case and spacing do not matter) or by id.
+    pub fn find_partner(&self, name: &str) -> Result<PartnerId> {
+        let by_name = PartnerId::for_name(name);
+        if exists(self.db(), &by_name)? {
+            return Ok(by_name);
+        }
+        let by_id = PartnerId(name.trim().to_lowercase());
+        if exists(self.db(), &by_id)? {
+            return Ok(by_id);
+        }
+        Err(Error::UnknownPartner(name.trim().to_string()))
+    }
+
+    fn refuse_if_claimed_by_other(&self, partner: &PartnerId) -> Result<()> {
+        let mine = self.fingerprint().to_string();
+        let claims = self.live_claims(partner, self.clock().today())?;
+        match claims.into_iter().find(|c| c.member.fingerprint != mine) {
+            Some(claim) => Err(Error::ClaimedByOther {
+                partner: self.partner_summary(partner)?.name,
+                member: claim.member.to_string(),
+                until: claim.until,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn live_claims(&self, partner: &PartnerId, today: NaiveDate) -> Result<Vec<Claim>> {
+        let mut stmt = self
+            .db()
+            .prepare_cached("SELECT member, until FROM claims WHERE partner = ?1 AND until >= ?2 ORDER BY until, member")?;
+        let rows = stmt.query_map(params![partner.0, today], |row| {
+            Ok((row.get::<_, String>(0)?, row.get(1)?))
+        })?;
+        let mut claims = Vec::new();
+        for row in rows {
+            let (member, until) = row?;
+            claims.push(Claim {
+                member: self.member_ref(&member),
+                until,
+            });
+        }
+        Ok(claims)
+    }
+
+    fn partner_summary(&self, partner: &PartnerId) -> Result<PartnerSummary> {
+        let row = self
+            .db()
+            .prepare_cached(
+                "SELECT name, kind, stage, owner, tags, website,
+                        (SELECT max(date) FROM interactions i WHERE i.partner = p.id)
+                 FROM partners p WHERE id = ?1 AND name IS NOT NULL",
+            )?
+            .query_row([&partner.0], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                    row.get::<_, Option<NaiveDate>>(6)?,
+                ))
+            })
+            .optional()?;
+        let Some((name, kind, stage, owner, tags, website, last_contact)) = row else {
+            return Err(Error::UnknownPartner(partner.0.clone()));
+        };
+        Ok(PartnerSummary {
+            id: partner.clone(),
+            kind: kind.parse()?,
+            stage: stage.parse()?,
+            owner: owner.filter(|o| !o.is_empty()).map(|o| self.member_ref(&o)),
+            tags: serde_json::from_str(&tags).unwrap_or_default(),
+            website: website.filter(|w| !w.is_empty()),
+            last_contact,
+            claims: self.live_claims(partner, self.clock().today())?,
+            name,
+        })
+    }
+
+    fn partner_detail_by_id(&self, partner: &PartnerId) -> Result<PartnerDetail> {
+        let summary = self.partner_summary(partner)?;
+        let db = self.db();
+        let notes: Option<String> = db.query_row(
+            "SELECT notes FROM partners WHERE id = ?1",
+            [&partner.0],
+            |row| row.get(0),
+        )?;
+        let mut stmt = db.prepare_cached(
+            "SELECT id, name, email, role, added_by FROM contacts WHERE partner = ?1 ORDER BY lower(name), id",
+        )?;
+        let contacts = stmt
+            .query_map([&partner.0], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })?
+            .map(|row| {
+                let (id, name, email, role, added_by) = row?;
+                Ok(Contact {
+                    id,
+                    name,
+                    email,
+                    role,
+                    added_by: self.member_ref(&added_by),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut stmt = db.prepare_cached(
+            "SELECT id, date, channel, member, summary, next_step, due FROM interactions
+             WHERE partner = ?1 ORDER BY date DESC, hlc_ms DESC, hlc_n DESC, id",
+        )?;
+        let interactions = stmt
+            .query_map([&partner.0], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            })?
+            .map(|row| {
+                let (id, date, channel, member, summary, next_step, due) = row?;
+                Ok(Interaction {
+                    id,
+                    date,
+                    channel,
+                    member: self.member_ref(&member),
+                    summary,
+                    next_step,
+                    due,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PartnerDetail {
+            summary,
+            notes: notes.filter(|n| !n.is_empty()),
+            contacts,
+            interactions,
+        })
+    }
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn exists(db: &rusqlite::Connection, partner: &PartnerId) -> Result<bool> {
+    Ok(db
+        .prepare_cached("SELECT 1 FROM partners WHERE id = ?1 AND name IS NOT NULL")?
+        .exists([&partner.0])?)
+}
+
+/// The partner tables, in the order the state digest covers them, each with the
+/// columns that order its rows.
+pub(crate) const DIGEST_TABLES: &[(&str, &str)] = &[
+    ("partners", "id"),
+    ("contacts", "id"),
+    ("interactions", "id"),
+    ("claims", "partner, member"),
+];
+
+/// Applies one partner operation inside the caller's transaction. Every write is
+/// either a per-field last-writer-wins register or an insert keyed by operation id,
+/// so applying a set of operations in any order gives the same rows.
+pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
+    match &op.body {
+        OpBody::PartnerAdd {
+            partner,
+            name,
+            kind,
+            stage,
+            tags,
+            website,
+        } => {
+            ensure_row(tx, partner, op)?;
+            let key = name_key(name);
+            set_field(tx, op, id, partner, "name", name)?;
+            set_field(tx, op, id, partner, "name_key", &key)?;
+            set_field(tx, op, id, partner, "kind", kind.as_str())?;
+            set_field(tx, op, id, partner, "stage", stage.as_str())?;
+            if !tags.is_empty() {
+                set_tags(tx, op, id, partner, tags)?;
+            }
+            if let Some(website) = website {
+                set_field(tx, op, id, partner, "website", website)?;
+            }
+        }
+        OpBody::PartnerSet { partner, fields } => {
+            ensure_row(tx, partner, op)?;
+            let PartnerChanges {
+                kind,
+                stage,
+                owner,
+                website,
+                notes,
+                tags,
+            } = fields;
+            if let Some(kind) = kind {
+                set_field(tx, op, id, partner, "kind", kind.as_str())?;
+            }
+            if let Some(stage) = stage {
+                set_field(tx, op, id, partner, "stage", stage.as_str())?;
+            }
+            for (field, value) in [("owner", owner), ("website", website), ("notes", notes)] {
+                if let Some(value) = value {
+                    set_field(tx, op, id, partner, field, value)?;
+                }
+            }
+            if let Some(tags) = tags {
+                set_tags(tx, op, id, partner, tags)?;
+            }
+        }
+        OpBody::ContactAdd {
+            partner,
+            name,
+            email,
+            role,
+        } => {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO contacts (id, partner, name, email, role, added_by, hlc_ms, hlc_n)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![id.0, partner.0, name, email, role, op.author.as_str(), op.hlc.ms, op.hlc.n])?;
+        }
+        OpBody::InteractionLog {
+            partner,
+            date,
+            channel,
+            summary,
+            next_step,
+            due,
+        } => {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO interactions
+                   (id, partner, date, channel, member, summary, next_step, due, hlc_ms, hlc_n)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                id.0,
+                partner.0,
+                date,
+                channel,
+                op.author.as_str(),
+                summary,
+                next_step,
+                due,
+                op.hlc.ms,
+                op.hlc.n
+            ])?;
+        }
+        OpBody::ClaimSet { partner, until } => {
+            let entity = format!("claim:{}:{}", partner.0, op.author);
+            if store::wins(tx, &entity, "until", op, id)? {
+                tx.prepare_cached(
+                    "INSERT INTO claims (partner, member, until) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (partner, member) DO UPDATE SET until = excluded.until",
+                )?
+                .execute(params![partner.0, op.author.as_str(), until])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates the organisation's row if this is the first operation about it to arrive;
+/// its creation time is the earliest clock reading of any operation about it.
+fn ensure_row(tx: &Transaction<'_>, partner: &PartnerId, op: &Operation) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO partners (id, kind, stage, tags, created_ms) VALUES (?1, 'company', 'prospect', '[]', ?2)
+         ON CONFLICT (id) DO UPDATE SET created_ms = min(created_ms, excluded.created_ms)",
+    )?
+    .execute(params![partner.0, op.hlc.ms])?;
+    Ok(())
+}
+
+fn set_field(
+    tx: &Transaction<'_>,
+    op: &Operation,
+    id: &OpId,
+    partner: &PartnerId,
+    field: &'static str,
+    value: &str,
+) -> Result<()> {
+    store::set_field(tx, "partners", "id", &partner.0, field, value, op, id).map(|_| ())
+}
+
+fn set_tags(
+    tx: &Transaction<'_>,
+    op: &Operation,
+    id: &OpId,
+    partner: &PartnerId,
+    tags: &[String],
+) -> Result<()> {
+    let json = serde_json::to_string(tags).unwrap_or_else(|_| "[]".into());
+    if store::set_field(tx, "partners", "id", &partner.0, "tags", &json, op, id)? {
+        tx.prepare_cached("DELETE FROM partner_tags WHERE partner = ?1")?
+            .execute([&partner.0])?;
+        let mut insert =
+            tx.prepare_cached("INSERT OR IGNORE INTO partner_tags (partner, tag) VALUES (?1, ?2)")?;
+        for tag in tags {
+            insert.execute(params![partner.0, tag])?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,480 @@
+//! The SQLite view of the records, derived from the operation log.
+//!
+//! Architecture invariant: the database is a cache. Everything in it except the local
+//! bookkeeping (`meta`, `applied_ops`, `field_clocks`) is a function of the set of
+//! operations applied, whatever their order; [`Store::digest`] hashes that function's
+//! value so two homes can prove they agree. Migrations are forward-only and numbered by
+//! `PRAGMA user_version`; a database from a newer version is refused, never altered.
+
+use crate::clock::Hlc;
+use crate::error::{Error, Result};
+use crate::operation::{OpBody, OpId, Operation};
+use crate::partner;
+use rusqlite::types::ValueRef;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The schema, one entry per version. Append; never edit an entry that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: partner records and the merge bookkeeping.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+     CREATE TABLE applied_ops (id TEXT PRIMARY KEY, author TEXT NOT NULL, hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL) STRICT;
+     CREATE TABLE field_clocks (
+       entity TEXT NOT NULL, field TEXT NOT NULL,
+       hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL, author TEXT NOT NULL, op TEXT NOT NULL,
+       PRIMARY KEY (entity, field)) STRICT, WITHOUT ROWID;
+     CREATE TABLE partners (
+       id TEXT PRIMARY KEY, name TEXT, name_key TEXT, kind TEXT NOT NULL, stage TEXT NOT NULL,
+       owner TEXT, website TEXT, notes TEXT, tags TEXT NOT NULL, created_ms INTEGER NOT NULL) STRICT;
+     CREATE INDEX partners_by_name ON partners (name_key);
+     CREATE INDEX partners_by_stage ON partners (stage, name_key);
+     CREATE INDEX partners_by_owner ON partners (owner, name_key);
+     CREATE TABLE partner_tags (partner TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (partner, tag)) STRICT, WITHOUT ROWID;
+     CREATE INDEX partner_tags_by_tag ON partner_tags (tag);
+     CREATE TABLE contacts (
+       id TEXT PRIMARY KEY, partner TEXT NOT NULL, name TEXT NOT NULL, email TEXT, role TEXT,
+       added_by TEXT NOT NULL, hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL) STRICT;
+     CREATE INDEX contacts_by_partner ON contacts (partner);
+     CREATE TABLE interactions (
+       id TEXT PRIMARY KEY, partner TEXT NOT NULL, date TEXT NOT NULL, channel TEXT NOT NULL,
+       member TEXT NOT NULL, summary TEXT NOT NULL, next_step TEXT, due TEXT,
+       hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL) STRICT;
+     CREATE INDEX interactions_by_partner ON interactions (partner, date);
+     CREATE TABLE claims (partner TEXT NOT NULL, member TEXT NOT NULL, until TEXT NOT NULL,
+       PRIMARY KEY (partner, member)) STRICT, WITHOUT ROWID;",
+];
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// A hex SHA-256 over a canonical dump of every record: equal digests, equal records.
+pub type StateDigest = String;
+
+/// The SQLite database of a home.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `path` and brings its schema up to
+    /// date. Refuses a database from a newer version and reports a damaged file.
+    pub fn open(path: &Path) -> Result<Store> {
+        let damaged = |e: rusqlite::Error| Error::DatabaseDamaged {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(damaged)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(damaged)?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::NewerVersion {
+                what: "the database",
+                path: path.to_owned(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;",
+        )
+        .map_err(damaged)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.migrate(version).map_err(|e| match e {
+            Error::Database(e) => damaged(e),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The connection, for queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Applies operations in one transaction, skipping any already applied, and records
+    /// `log_offset` (how far into the operation log the database has caught up).
+    /// Returns how many operations were new.
+    pub fn apply(&mut self, ops: &[Operation], log_offset: Option<u64>) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut applied = 0;
+        let mut newest = read_hlc(&tx)?;
+        for op in ops {
+            let id = op.id();
+            let fresh = tx
+                .prepare_cached("INSERT OR IGNORE INTO applied_ops (id, author, hlc_ms, hlc_n) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![id.0, op.author.as_str(), op.hlc.ms, op.hlc.n])?
+                == 1;
+            if !fresh {
+                continue;
+            }
+            apply_one(&tx, op, &id)?;
+            newest = newest.max(op.hlc);
+            applied += 1;
+        }
+        write_meta(
+            &tx,
+            "hlc",
+            &serde_json::to_string(&newest).unwrap_or_default(),
+        )?;
+        if let Some(offset) = log_offset {
+            write_meta(&tx, "log_offset", &offset.to_string())?;
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// The newest clock reading among applied operations: new operations stamp later.
+    pub fn hlc(&self) -> Result<Hlc> {
+        read_hlc(&self.conn)
+    }
+
+    /// How many bytes of the operation log the database reflects.
+    pub fn log_offset(&self) -> Result<u64> {
+        Ok(read_meta(&self.conn, "log_offset")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The state digest: SHA-256 over [`Store::dump`], i.e. every record table in a
+    /// fixed order, each row a canonical JSON array of its column values, rows in
+    /// primary-key order.
+    pub fn digest(&self) -> Result<StateDigest> {
+        let mut hasher = Sha256::new();
+        self.dump(|line| hasher.update(line))?;
+        Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// Feeds the canonical dump of every record to `sink`, one line (with its final
+    /// newline) at a time: `table NAME` before each table's rows.
+    pub fn dump(&self, mut sink: impl FnMut(&[u8])) -> Result<()> {
+        for (table, order) in partner::DIGEST_TABLES {
+            sink(format!("table {table}\n").as_bytes());
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+            let columns = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            let mut line = Vec::with_capacity(256);
+            while let Some(row) = rows.next()? {
+                let mut values = Vec::with_capacity(columns);
+                for i in 0..columns {
+                    values.push(match row.get_ref(i)? {
+                        ValueRef::Null => serde_json::Value::Null,
+                        ValueRef::Integer(n) => n.into(),
+                        ValueRef::Real(x) => x.to_string().into(),
+                        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+                        ValueRef::Blob(b) => hex::encode(b).into(),
+                    });
+                }
+                line.clear();
+                line.extend_from_slice(&crate::canonical::to_bytes(&values)?);
+                line.push(b'\n');
+                sink(&line);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn apply_one(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
+    match &op.body {
+        OpBody::PartnerAdd { .. }
+        | OpBody::PartnerSet { .. }
+        | OpBody::ContactAdd { .. }
+        | OpBody::InteractionLog { .. }
+        | OpBody::ClaimSet { .. } => partner::apply(tx, op, id),
+    }
+}
+
+fn read_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+fn write_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+        .execute([key, value])?;
+    Ok(())
+}
+
+fn read_hlc(conn: &Connection) -> Result<Hlc> {
+    Ok(read_meta(conn, "hlc")?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or(Hlc::ZERO))
+}
+
+/// Whether `op` is later, in the merge order, than the last write to
+/// (`entity`, `field`); if so, records it as the last write.
+pub(crate) fn wins(
+    tx: &Transaction<'_>,
+    entity: &str,
+    field: &str,
+    op: &Operation,
+    id: &OpId,
+) -> Result<bool> {
+    let current: Option<(i64, u32, String, String)> = tx
+        .prepare_cached(
+            "SELECT hlc_ms, hlc_n, author, op FROM field_clocks WHERE entity = ?1 AND field = ?2",
+        )?
+        .query_row([entity, field], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let newer = match &current {
+        None => true,
+        Some((ms, n, author, last)) => {
+            (op.hlc, op.author.as_str(), id.0.as_str())
+                > (Hlc { ms: *ms, n: *n }, author.as_str(), last.as_str())
+        }
+    };
+    if newer {
+        tx.prepare_cached(
+            "INSERT INTO field_clocks (entity, field, hlc_ms, hlc_n, author, op) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (entity, field) DO UPDATE SET hlc_ms = excluded.hlc_ms, hlc_n = excluded.hlc_n,
+               author = excluded.author, op = excluded.op",
+        )?
+        .execute(params![entity, field, op.hlc.ms, op.hlc.n, op.author.as_str(), id.0])?;
+    }
+    Ok(newer)
+}
+
+/// Writes `value` (the empty string clears) to `table.field` of the row whose `key_column` is `key`, if `op`
+/// wins the field's merge order. Returns whether it was written.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn set_field(
+    tx: &Transaction<'_>,
+    table: &'static str,
+    key_column: &'static str,
+    key: &str,
+    field: &'static str,
+    value: &str,
+    op: &Operation,
+    id: &OpId,
+) -> Result<bool> {
+    if !wins(tx, &format!("{table}:{key}"), field, op, id)? {
+        return Ok(false);
+    }
+    let text = value;
+    let text = (!text.is_empty()).then_some(text);
+    tx.prepare_cached(&format!(
+        "UPDATE {table} SET {field} = ?1 WHERE {key_column} = ?2"
+    ))?
+    .execute(params![text, key])?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::{Fingerprint, PartnerChanges};
+    use crate::partner::{Kind, PartnerId, Stage};
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    fn memory() -> Store {
+        Store::open(Path::new(":memory:")).unwrap()
+    }
+
+    fn dump_text(store: &Store) -> String {
+        let mut out = Vec::new();
+        store.dump(|line| out.extend_from_slice(line)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const AUTHORS: [&str; 3] = [
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+    ];
+    const NAMES: [&str; 3] = ["Acme", "Borealis", "Cobalt"];
+
+    fn body() -> impl Strategy<Value = OpBody> {
+        let partner = (0..NAMES.len()).prop_map(|i| PartnerId::for_name(NAMES[i]));
+        let stage = prop::sample::select(Stage::ALL.to_vec());
+        let kind = prop::sample::select(Kind::ALL.to_vec());
+        let text =
+            prop::sample::select(vec!["", "alpha", "beta", "gamma"]).prop_map(str::to_string);
+        let date = (1u32..28).prop_map(|d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap());
+        let tags = prop::collection::vec(prop::sample::select(vec!["ci", "sponsor", "cdn"]), 0..3)
+            .prop_map(|t| t.into_iter().map(str::to_string).collect::<Vec<_>>());
+        prop_oneof![
+            (0..NAMES.len(), kind.clone(), stage.clone(), tags.clone()).prop_map(
+                |(i, kind, stage, tags)| {
+                    OpBody::PartnerAdd {
+                        partner: PartnerId::for_name(NAMES[i]),
+                        name: NAMES[i].to_string(),
+                        kind,
+                        stage,
+                        tags,
+                        website: None,
+                    }
+                }
+            ),
+            (
+                partner.clone(),
+                prop::option::of(stage),
+                prop::option::of(text.clone()),
+                prop::option::of(text.clone()),
+                prop::option::of(tags)
+            )
+                .prop_map(|(partner, stage, owner, notes, tags)| OpBody::PartnerSet {
+                    partner,
+                    fields: PartnerChanges {
+                        stage,
+                        owner,
+                        notes,
+                        tags,
+                        ..Default::default()
+                    },
+                }),
+            (partner.clone(), text.clone()).prop_map(|(partner, name)| OpBody::ContactAdd {
+                partner,
+                name: format!("contact {name}"),
+                email: None,
+                role: None
+            }),
+            (partner.clone(), date.clone(), text).prop_map(|(partner, date, summary)| {
+                OpBody::InteractionLog {
+                    partner,
+                    date,
+                    channel: "call".into(),
+                    summary,
+                    next_step: None,
+                    due: None,
+                }
+            }),
+            (partner, date).prop_map(|(partner, until)| OpBody::ClaimSet { partner, until }),
+        ]
+    }
+
+    /// Operations from three authors whose clocks collide often (a few distinct
+    /// milliseconds), so ties between authors and within one author are exercised.
+    fn operations() -> impl Strategy<Value = Vec<Operation>> {
+        prop::collection::vec((0..AUTHORS.len(), 0i64..4, 0u32..3, body()), 1..40).prop_map(
+            |items| {
+                let mut ops: Vec<Operation> = items
+                    .into_iter()
+                    .map(|(a, ms, n, body)| Operation {
+                        author: Fingerprint::parse(AUTHORS[a]).unwrap(),
+                        hlc: Hlc { ms: 1_000 + ms, n },
+                        body,
+                    })
+                    .collect();
+                ops.dedup_by_key(|op| op.id());
+                ops
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn any_arrival_order_gives_the_same_digest(
+            (ops, shuffled) in operations().prop_flat_map(|ops| (Just(ops.clone()), Just(ops).prop_shuffle())),
+            split in 0usize..40,
+        ) {
+            let mut in_order = memory();
+            in_order.apply(&ops, None).unwrap();
+
+            // Another member receives them shuffled, in two batches, the first batch twice.
+            let mut other = memory();
+            let split = split.min(shuffled.len());
+            other.apply(&shuffled[..split], None).unwrap();
+            other.apply(&shuffled[..split], None).unwrap();
+            other.apply(&shuffled[split..], None).unwrap();
+
+            prop_assert_eq!(in_order.digest().unwrap(), other.digest().unwrap());
+            prop_assert_eq!(dump_text(&in_order), dump_text(&other));
+        }
+    }
+
+    #[test]
+    fn merge_scenarios_match_their_expected_records() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/merge");
+        let mut scenarios: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension() == Some("ops".as_ref()))
+            .collect();
+        scenarios.sort();
+        assert!(!scenarios.is_empty(), "no scenarios in {}", dir.display());
+        for path in scenarios {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let ops: Vec<Operation> = text
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .map(|l| {
+                    serde_json::from_str(l)
+                        .unwrap_or_else(|e| panic!("{}: {e}: {l}", path.display()))
+                })
+                .collect();
+            let mut forward = memory();
+            forward.apply(&ops, None).unwrap();
+            let mut backward = memory();
+            backward
+                .apply(&ops.iter().rev().cloned().collect::<Vec<_>>(), None)
+                .unwrap();
+            let records = dump_text(&forward);
+            assert_eq!(
+                records,
+                dump_text(&backward),
+                "{}: order changed the result",
+                path.display()
+            );
+            expect_test::expect_file![path.with_extension("expected")].assert_eq(&records);
+        }
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        drop(Store::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = Store::open(&path).err().unwrap();
+        assert!(
+            matches!(err, Error::NewerVersion { found, .. } if found == SCHEMA_VERSION + 1),
+            "{err}"
+        );
+        assert!(err.to_string().contains("update Countersign"));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_reported_as_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
+        let err = Store::open(&path).err().unwrap();
+        assert!(matches!(err, Error::DatabaseDamaged { .. }), "{err}");
+        assert!(err.to_string().contains("countersign rebuild"));
+    }
+}

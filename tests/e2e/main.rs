@@ -1,0 +1,6 @@
+//! End-to-end scenarios driving the real `countersign` binary, one home per member.
+//! One test binary for the whole crate (modules below), as the style guide asks.
+
+mod home;
+mod keyring;
+mod partners;

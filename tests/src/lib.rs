@@ -1,0 +1,206 @@
+//! The harness for end-to-end scenarios: each [`Member`] has a home of their own in a
+//! temporary folder and drives the real `countersign` binary, as a board member's
+//! laptop would. Nothing here reaches into the core: the binary is the interface.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `countersign` binary under test: `COUNTERSIGN_BIN`, else the one built next to
+/// this test binary (`cargo build --workspace --bins` builds it; `make test` does).
+pub fn countersign_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("COUNTERSIGN_BIN") {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in target/<profile>/deps");
+    let bin = profile_dir.join(format!("countersign{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (make test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// The outcome of one command.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(self) -> String {
+        assert_eq!(
+            self.code, 0,
+            "command failed\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self.stdout
+    }
+
+    /// Asserts success and parses stdout as JSON.
+    #[track_caller]
+    pub fn json(self) -> Value {
+        let out = self.ok();
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {out}"))
+    }
+
+    /// Asserts failure with a message on stderr that contains `needle`.
+    #[track_caller]
+    pub fn fails_with(self, needle: &str) -> String {
+        assert_ne!(
+            self.code, 0,
+            "expected a failure, got success\nstdout: {}",
+            self.stdout
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr does not mention {needle:?}\nstderr: {}\nstdout: {}",
+            self.stderr,
+            self.stdout
+        );
+        self.stderr
+    }
+}
+
+/// A board member with a home of their own.
+pub struct Member {
+    pub name: String,
+    pub home: PathBuf,
+    pub passphrase: String,
+    _root: tempfile::TempDir,
+}
+
+impl Member {
+    /// A member whose home does not exist yet.
+    pub fn new(name: &str) -> Member {
+        let root = tempfile::tempdir().expect("a temporary folder");
+        Member {
+            name: name.to_string(),
+            home: root.path().join("home"),
+            passphrase: format!("{} passphrase", name.to_lowercase()),
+            _root: root,
+        }
+    }
+
+    /// A member with a freshly generated key.
+    pub fn init(name: &str) -> Member {
+        let member = Member::new(name);
+        member
+            .run(&["init", "--name", name, "--email", &member.email()])
+            .ok();
+        member
+    }
+
+    pub fn email(&self) -> String {
+        format!("{}@example.org", self.name.to_lowercase())
+    }
+
+    /// A scratch folder beside the home, for files the scenario makes.
+    pub fn scratch(&self) -> PathBuf {
+        self._root.path().to_path_buf()
+    }
+
+    /// The command, with this member's home and passphrase in its environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(countersign_bin());
+        cmd.arg("--home").arg(&self.home).args(args);
+        cmd.env("COUNTERSIGN_PASSPHRASE", &self.passphrase)
+            .env_remove("COUNTERSIGN_HOME");
+        cmd
+    }
+
+    /// Runs `countersign --home HOME ARGS…`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().expect("countersign runs"))
+    }
+
+    /// Runs with `--json` and parses the output.
+    #[track_caller]
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        self.run(&all).json()
+    }
+
+    pub fn fingerprint(&self) -> String {
+        self.json(&["whoami"])["fingerprint"]
+            .as_str()
+            .expect("a fingerprint")
+            .to_string()
+    }
+
+    pub fn digest(&self) -> String {
+        self.json(&["digest"])["digest"]
+            .as_str()
+            .expect("a digest")
+            .to_string()
+    }
+}
+
+/// A throwaway GnuPG home for interoperability checks with stock `gpg`.
+pub struct Gpg {
+    pub home: tempfile::TempDir,
+}
+
+impl Gpg {
+    pub fn new() -> Gpg {
+        let home = tempfile::Builder::new()
+            .prefix("gnupg")
+            .tempdir()
+            .expect("a temporary folder");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700))
+                .expect("chmod");
+        }
+        Gpg { home }
+    }
+
+    /// Runs `gpg --batch ARGS…` in this GnuPG home.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(
+            Command::new("gpg")
+                .arg("--homedir")
+                .arg(self.home.path())
+                .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"])
+                .args(args)
+                .output()
+                .expect("gpg runs (install gnupg)"),
+        )
+    }
+}
+
+impl Default for Gpg {
+    fn default() -> Self {
+        Gpg::new()
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        // Stop the agent this home started, so no daemon outlives the test.
+        let _ = Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(self.home.path())
+            .args(["--kill", "all"])
+            .output();
+    }
+}
