@@ -40,14 +40,21 @@ if ((${#missing[@]})); then
     install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-command -v cargo >/dev/null || {
-  echo "setup: cargo is missing; install Rust from https://rustup.rs and run again" >&2
+if ! command -v cargo >/dev/null; then
+  [ -x "$HOME/.cargo/bin/cargo" ] || {
+    echo "setup: installing Rust with rustup (https://rustup.rs)"
+    command -v curl >/dev/null || "${sudo_cmd[@]}" apt-get install -y -qq curl
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt
+  }
+  echo "setup: Rust is in ~/.cargo/bin; add it to PATH (source ~/.cargo/env) and run again" >&2
   exit 1
-}
-command -v npm >/dev/null || {
-  echo "setup: npm is missing; install Node.js 20 or newer and run again" >&2
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js 20 or newer is needed for the UI (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "       Debian 12 ships 18: install 20+ from https://nodejs.org or with nvm, then run again." >&2
   exit 1
-}
+fi
 
 # The UI's modules, exactly as package-lock.json pins them. --ignore-scripts: no
 # package may download a browser or binary of its own.

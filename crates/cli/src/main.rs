@@ -9,10 +9,12 @@ mod render;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use countersign_core::home::{self, KeySource};
+use countersign_core::key::UnlockedKey;
 use countersign_core::keyring::PassphraseKeyring;
 use countersign_core::partner::{
     Kind, NewContact, NewInteraction, NewPartner, PartnerFilter, PartnerUpdate, Stage,
 };
+use countersign_core::roster::{Role, RosterMember};
 use countersign_core::{Clock, Home, SystemClock};
 use render::Output;
 use std::path::{Path, PathBuf};
@@ -51,6 +53,11 @@ enum Command {
     /// Organisations, contacts, the contact log and claims.
     #[command(subcommand)]
     Partner(PartnerCommand),
+    /// The shared workspace: create one, join one, show it.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Exchange bundles with the shared folder: read what others wrote, write what is new here.
+    Sync(SyncArgs),
     /// Print the state digest: equal digests mean equal records.
     Digest,
     /// Recreate the database from the operation log (after damage or to check it).
@@ -68,6 +75,49 @@ struct InitArgs {
     /// Import this armored secret key (e.g. from `gpg --export-secret-keys --armor`) instead of generating one.
     #[arg(long, value_name = "FILE")]
     import_key: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum WorkspaceCommand {
+    /// Create a workspace in a shared folder, with you (role board) and the members given.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The shared folder (Syncthing, Nextcloud, a USB stick).
+        #[arg(long, value_name = "DIR")]
+        folder: PathBuf,
+        /// A member's public certificate (from `countersign key export`); repeat, each followed by --role.
+        #[arg(long = "member", value_name = "CERT_FILE")]
+        members: Vec<PathBuf>,
+        /// The role of the --member before it: board, sc, treasurer or team.
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+    },
+    /// Join a workspace in a shared folder whose roster holds your key.
+    Join {
+        #[arg(long, value_name = "DIR")]
+        folder: PathBuf,
+        /// The workspace id (or its first digits) the creator gave you; without it you are shown the id to confirm.
+        #[arg(long, value_name = "ID")]
+        workspace: Option<String>,
+    },
+    /// Show the workspace: name, id, folder and roster.
+    Show,
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    /// Use the shared folder at this path from now on (e.g. a USB stick mounted elsewhere).
+    #[arg(long, value_name = "DIR")]
+    folder: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<SyncCommand>,
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Show the last sync, pending operations, and files set aside with their reasons.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -278,11 +328,107 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             }
         }
         Command::Partner(command) => partner(&dir, command, out)?,
+        Command::Workspace(command) => workspace(&dir, command, &passphrases, out)?,
+        Command::Sync(args) => {
+            let mut home = open(&dir)?;
+            if let Some(SyncCommand::Status) = args.command {
+                out.sync_status(&home.sync_status()?);
+                return Ok(());
+            }
+            if let Some(folder) = &args.folder {
+                home.move_folder(folder)?;
+            }
+            let key = unlock(&home, &passphrases)?;
+            out.sync_report(&home.sync(&key)?);
+        }
         Command::Digest => out.digest(&open(&dir)?.digest()?),
         Command::Rebuild => {
-            let digest = Home::rebuild(&dir)?;
+            let digest = Home::rebuild(&dir, clock(), |fpr| {
+                passphrases
+                    .for_unlock(fpr)
+                    .map(|(pass, _)| pass)
+                    .map_err(|e| match e.downcast::<countersign_core::Error>() {
+                        Ok(core) => core,
+                        Err(other) => {
+                            countersign_core::Error::PassphraseUnavailable(format!("{other:#}"))
+                        }
+                    })
+            })?;
             out.digest(&digest);
         }
+    }
+    Ok(())
+}
+
+/// Unlocks the home's key with the passphrase from wherever it is given.
+fn unlock(home: &Home, passphrases: &passphrase::Sources) -> Result<UnlockedKey> {
+    let (pass, _) = passphrases.for_unlock(home.fingerprint())?;
+    Ok(home.unlock(&pass)?)
+}
+
+fn workspace(
+    dir: &Path,
+    command: WorkspaceCommand,
+    passphrases: &passphrase::Sources,
+    out: &Output,
+) -> Result<()> {
+    let mut home = open(dir)?;
+    match command {
+        WorkspaceCommand::Create {
+            name,
+            folder,
+            members,
+            roles,
+        } => {
+            if members.len() != roles.len() {
+                anyhow::bail!(
+                    "give one --role for each --member (found {} members and {} roles)",
+                    members.len(),
+                    roles.len()
+                );
+            }
+            let now = clock().now();
+            let mut others = Vec::new();
+            for (path, role) in members.iter().zip(&roles) {
+                let bytes = std::fs::read(path).with_context(|| {
+                    format!("could not read the certificate {}", path.display())
+                })?;
+                others.push(RosterMember::from_cert(
+                    path,
+                    &bytes,
+                    role.parse::<Role>()?,
+                    now,
+                )?);
+            }
+            let key = unlock(&home, passphrases)?;
+            out.workspace(&home.create_workspace(&name, &folder, others, &key)?);
+        }
+        WorkspaceCommand::Join { folder, workspace } => {
+            let key = unlock(&home, passphrases)?;
+            let id = match workspace {
+                Some(id) => id,
+                None => {
+                    let ids = countersign_core::workspace::list_workspaces(&folder)?;
+                    let [id] = ids.as_slice() else {
+                        anyhow::bail!(
+                            "{} holds {} workspaces; pass --workspace ID with the id the creator gave you",
+                            folder.display(),
+                            ids.len()
+                        );
+                    };
+                    let preview = home.preview_workspace(&folder, id, &key)?;
+                    if !passphrase::confirm(&format!(
+                        "Found the workspace \"{}\" with id\n  {}\ncreated by {}. Trust on first use: you are trusting the file found in the folder.\nCompare the id with the one the creator gave you. Join? [y/N] ",
+                        preview.name, preview.id, preview.creator
+                    ))? {
+                        anyhow::bail!("not joined");
+                    }
+                    id.clone()
+                }
+            };
+            out.workspace(&home.join_workspace(&folder, &id, &key)?);
+        }
+        WorkspaceCommand::Show => out.workspace(&home.workspace_info()?),
     }
     Ok(())
 }

@@ -83,3 +83,16 @@ impl Sources {
         Ok((self.prompt("Passphrase of your key: ")?, "prompt"))
     }
 }
+
+/// Asks a yes/no question on the terminal; without one, the answer is no.
+pub fn confirm(question: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("confirmation needed but there is no terminal; pass --workspace ID instead");
+    }
+    eprint!("{question}");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("could not read the answer")?;
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
+}

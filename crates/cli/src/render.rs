@@ -4,6 +4,8 @@
 use comfy_table::{presets, ContentArrangement, Table};
 use countersign_core::home::HomeInfo;
 use countersign_core::partner::{ClaimOutcome, PartnerDetail, PartnerSummary};
+use countersign_core::sync::{FileIssue, Fork, SyncReport, SyncStatus};
+use countersign_core::workspace::WorkspaceInfo;
 use serde::Serialize;
 use serde_json::json;
 use std::io::Write;
@@ -231,5 +233,85 @@ impl Output {
             "You have claimed {} until {}.\n",
             outcome.partner, outcome.until
         ));
+    }
+
+    pub fn workspace(&self, ws: &WorkspaceInfo) {
+        if self.json {
+            return self.json(ws);
+        }
+        let mut text = format!(
+            "{}\n  id:      {}\n  folder:  {}\n  created: {}\n\nRoster\n",
+            ws.name,
+            ws.id,
+            ws.folder,
+            ws.created.format("%Y-%m-%d %H:%M UTC")
+        );
+        for m in &ws.roster {
+            text.push_str(&format!(
+                "  {:<10} {} <{}>  {}\n",
+                m.role.as_str(),
+                m.name,
+                m.email,
+                m.fingerprint
+            ));
+        }
+        self.print(&text);
+    }
+
+    pub fn sync_report(&self, report: &SyncReport) {
+        if self.json {
+            return self.json(report);
+        }
+        let ops = |refs: &[countersign_core::sync::BundleRef]| {
+            refs.iter().map(|r| r.operations as usize).sum::<usize>()
+        };
+        let mut text = format!(
+            "Written: {} bundle(s), {} operation(s)\nApplied: {} bundle(s), {} operation(s)\n",
+            report.written.len(),
+            ops(&report.written),
+            report.applied.len(),
+            ops(&report.applied)
+        );
+        issues(&mut text, "Waiting", &report.waiting);
+        issues(&mut text, "Rejected", &report.rejected);
+        forks(&mut text, &report.forks);
+        self.print(&text);
+    }
+
+    pub fn sync_status(&self, status: &SyncStatus) {
+        if self.json {
+            return self.json(status);
+        }
+        let last = status.last_sync.map_or("never".to_string(), |t| {
+            t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        });
+        let mut text = format!(
+            "Folder:  {}\nLast sync: {last}\nPending: {} operation(s) not yet written\n",
+            status.folder, status.pending_operations
+        );
+        issues(&mut text, "Waiting", &status.waiting);
+        issues(&mut text, "Rejected", &status.rejected);
+        forks(&mut text, &status.forks);
+        self.print(&text);
+    }
+}
+
+fn issues(text: &mut String, label: &str, list: &[FileIssue]) {
+    text.push_str(&format!("{label}: {}\n", list.len()));
+    for issue in list {
+        text.push_str(&format!("  {}\n    {}\n", issue.file, issue.reason));
+    }
+}
+
+fn forks(text: &mut String, list: &[Fork]) {
+    text.push_str(&format!("Forks: {}\n", list.len()));
+    for fork in list {
+        text.push_str(&format!(
+            "  {} device {} at {}: {}\n",
+            fork.author, fork.device, fork.seq, fork.reason
+        ));
+        for file in &fork.files {
+            text.push_str(&format!("    {file}\n"));
+        }
     }
 }

@@ -65,6 +65,10 @@ pub enum Error {
     #[error("a passphrase is needed: set COUNTERSIGN_PASSPHRASE, pass --passphrase-file FILE, or run in a terminal to be asked")]
     NoPassphrase,
 
+    /// The passphrase could not be obtained (unreadable file, terminal failure).
+    #[error("could not get the passphrase: {0}")]
+    PassphraseUnavailable(String),
+
     /// An empty passphrase was given for a new or imported key.
     #[error(
         "the passphrase is empty; choose one that protects the secret key if the laptop is lost"
@@ -111,6 +115,32 @@ pub enum Error {
         until: chrono::NaiveDate,
     },
 
+    /// The home has no workspace yet.
+    #[error("this home has not joined a workspace yet; create one with `countersign workspace create --name NAME --folder DIR` or join one with `countersign workspace join --folder DIR`")]
+    NoWorkspace,
+
+    /// The home already belongs to a workspace.
+    #[error("this home already belongs to the workspace {0}; use another home (--home DIR) for another workspace")]
+    AlreadyInWorkspace(String),
+
+    /// No workspace (or none with that id) in the folder.
+    #[error("no workspace {id}in {folder}; check the folder, or ask the member who created it for the workspace id")]
+    WorkspaceNotFound { folder: PathBuf, id: String },
+
+    /// The genesis bundle cannot be trusted.
+    #[error("the workspace's genesis bundle {path} cannot be used: {reason}")]
+    GenesisInvalid { path: PathBuf, reason: String },
+
+    /// This member's key is not on the roster.
+    #[error("your key {0} is not on this workspace's roster; send your certificate (`countersign key export`) to a board member so they can add you")]
+    NotOnRoster(String),
+
+    /// The shared folder cannot be used.
+    #[error(
+        "the shared folder {0} is not reachable; is the drive mounted or the sync tool running?"
+    )]
+    FolderUnreachable(PathBuf),
+
     /// A value could not be encoded canonically.
     #[error("encoding error: {0}")]
     Canonical(#[from] crate::canonical::CanonicalError),
@@ -131,6 +161,7 @@ impl Error {
             Error::WrongPassphrase { .. } => "wrong-passphrase",
             Error::NoPassphrase => "no-passphrase",
             Error::EmptyPassphrase => "empty-passphrase",
+            Error::PassphraseUnavailable(_) => "passphrase-unavailable",
             Error::NotASecretKey { .. } => "not-a-secret-key",
             Error::KeyUnusable { .. } => "key-unusable",
             Error::OpenPgp(_) => "openpgp",
@@ -139,6 +170,12 @@ impl Error {
             Error::PartnerExists(_) => "partner-exists",
             Error::InvalidValue { .. } => "invalid-value",
             Error::ClaimedByOther { .. } => "claimed-by-other",
+            Error::NoWorkspace => "no-workspace",
+            Error::AlreadyInWorkspace(_) => "already-in-workspace",
+            Error::WorkspaceNotFound { .. } => "workspace-not-found",
+            Error::GenesisInvalid { .. } => "genesis-invalid",
+            Error::NotOnRoster(_) => "not-on-roster",
+            Error::FolderUnreachable(_) => "folder-unreachable",
             Error::Canonical(_) => "encoding",
         }
     }

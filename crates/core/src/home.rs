@@ -54,6 +54,18 @@ struct HomeFile {
     /// A demo home, filled with invented records; never mixed with real data.
     #[serde(default)]
     demo: bool,
+    /// The shared workspace this home belongs to, once created or joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    workspace: Option<WorkspaceLink>,
+}
+
+/// Where this home's workspace lives on this laptop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceLink {
+    /// The workspace id: the hash of its genesis bundle.
+    pub id: String,
+    /// The shared folder (it holds `<id>/` with the bundles).
+    pub folder: PathBuf,
 }
 
 /// Who a home belongs to, as the adapters show it.
@@ -155,6 +167,7 @@ impl Home {
             email,
             created: now,
             demo,
+            workspace: None,
         };
 
         // Build the home beside its destination and move it into place in one rename,
@@ -171,8 +184,7 @@ impl Home {
         write_private(&staging.path().join(KEY_FILE), &key.to_armored()?)?;
         OpLog::open(&staging.path().join(LOG_FILE))?;
         Store::open(&staging.path().join(DB_FILE))?;
-        let json = serde_json::to_vec_pretty(&file).map_err(|e| Error::OpenPgp(e.to_string()))?;
-        write_private(&staging.path().join(HOME_FILE), &json)?;
+        write_private(&staging.path().join(HOME_FILE), &home_file_bytes(&file))?;
         if dir.exists() {
             // Checked empty above; a concurrent writer makes this fail, which is right.
             fs::remove_dir(dir).map_err(|e| Error::io("replace the empty folder", dir, e))?;
@@ -204,28 +216,41 @@ impl Home {
         Ok(home)
     }
 
-    /// Replays the whole log into a fresh database that then replaces the old one.
-    /// Works on a home whose database is damaged or missing. Returns the digest.
-    pub fn rebuild(dir: &Path) -> Result<StateDigest> {
+    /// Recreates the database: replays the whole log into a fresh database that then
+    /// replaces the old one and, in a workspace, reads every bundle in the shared
+    /// folder again (asking `passphrase` for the key only then). Works on a home whose
+    /// database is damaged or missing. Returns the digest.
+    pub fn rebuild(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        passphrase: impl FnOnce(&Fingerprint) -> Result<Passphrase>,
+    ) -> Result<StateDigest> {
         read_home_file(dir)?;
-        let _lock = lock(dir)?;
-        let log = OpLog::open(&dir.join(LOG_FILE))?;
-        let fresh = dir.join(format!("{DB_FILE}.rebuild"));
-        remove_db_files(&fresh)?;
-        let digest = {
-            let mut store = Store::open(&fresh)?;
-            let (ops, end) = log.read_from(0)?;
-            store.apply(&ops, Some(end))?;
-            store
-                .conn()
-                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-            store.digest()?
-        };
-        let target = dir.join(DB_FILE);
-        remove_db_files(&target)?;
-        fs::rename(&fresh, &target).map_err(|e| Error::io("replace the database", &target, e))?;
-        remove_db_files(&fresh)?;
-        Ok(digest)
+        {
+            let _lock = lock(dir)?;
+            let log = OpLog::open(&dir.join(LOG_FILE))?;
+            let fresh = dir.join(format!("{DB_FILE}.rebuild"));
+            remove_db_files(&fresh)?;
+            {
+                let mut store = Store::open(&fresh)?;
+                let (ops, end) = log.read_from(0)?;
+                store.apply_local(&ops, Some(end))?;
+                store
+                    .conn()
+                    .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+            }
+            let target = dir.join(DB_FILE);
+            remove_db_files(&target)?;
+            fs::rename(&fresh, &target)
+                .map_err(|e| Error::io("replace the database", &target, e))?;
+            remove_db_files(&fresh)?;
+        }
+        let mut home = Home::open(dir, clock)?;
+        if home.workspace_link().is_some() {
+            let key = home.unlock(&passphrase(home.fingerprint())?)?;
+            home.read_folder(&key)?;
+        }
+        home.digest()
     }
 
     fn catch_up(&mut self) -> Result<usize> {
@@ -241,7 +266,7 @@ impl Home {
             return Ok(0);
         }
         let (ops, end) = self.log.read_from(offset)?;
-        self.store.apply(&ops, Some(end))
+        self.store.apply_local(&ops, Some(end))
     }
 
     /// Records changes by this member: stamps each with the next clock reading,
@@ -264,7 +289,7 @@ impl Home {
             })
             .collect();
         let end = self.log.append(&ops)?;
-        self.store.apply(&ops, Some(end))?;
+        self.store.apply_local(&ops, Some(end))?;
         Ok(ops)
     }
 
@@ -306,6 +331,39 @@ impl Home {
         self.key.unlock(passphrase, self.clock.now()).map(|_| ())
     }
 
+    /// The workspace this home belongs to, if any.
+    pub fn workspace_link(&self) -> Option<&WorkspaceLink> {
+        self.file.workspace.as_ref()
+    }
+
+    /// Records the workspace in `home.json` (written to a temporary file and renamed).
+    pub(crate) fn set_workspace_link(&mut self, link: WorkspaceLink) -> Result<()> {
+        let mut file = self.file.clone();
+        file.workspace = Some(link);
+        let path = self.dir.join(HOME_FILE);
+        let staged = self.dir.join(format!("{HOME_FILE}.new"));
+        let _ = fs::remove_file(&staged);
+        write_private(&staged, &home_file_bytes(&file))?;
+        fs::rename(&staged, &path).map_err(|e| Error::io("replace", &path, e))?;
+        self.file = file;
+        Ok(())
+    }
+
+    /// This laptop's device id.
+    pub fn device(&self) -> &str {
+        &self.file.device
+    }
+
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Unlocks this home's key for signing and decrypting. Costs tens of
+    /// milliseconds: do it once per run.
+    pub fn unlock(&self, passphrase: &Passphrase) -> Result<crate::key::UnlockedKey> {
+        self.key.unlock(passphrase, self.clock.now())
+    }
+
     /// The home's folder.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -327,6 +385,11 @@ impl Home {
             name,
         }
     }
+}
+
+fn home_file_bytes(file: &HomeFile) -> Vec<u8> {
+    // A struct of strings and integers always encodes.
+    serde_json::to_vec_pretty(file).unwrap_or_default()
 }
 
 fn read_home_file(dir: &Path) -> Result<HomeFile> {
@@ -399,7 +462,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Splits `Name <email>` into its parts.
-fn split_user_id(uid: &str) -> (Option<String>, Option<String>) {
+pub(crate) fn split_user_id(uid: &str) -> (Option<String>, Option<String>) {
     match (uid.find('<'), uid.rfind('>')) {
         (Some(open), Some(close)) if open < close => {
             let name = uid[..open].trim();

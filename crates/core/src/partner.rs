@@ -14,7 +14,6 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::str::FromStr;
 use ts_rs::TS;
 
 /// Identity of an organisation: derived from its normalised name, so that the same
@@ -43,44 +42,6 @@ pub fn name_key(name: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
-}
-
-macro_rules! word_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The value as written in operations, the CLI and JSON.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-            /// Accepts any case, and spaces or underscores for hyphens.
-            fn from_str(text: &str) -> Result<Self> {
-                let wanted = text.trim().to_lowercase().replace([' ', '_'], "-");
-                $name::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| {
-                    let names: Vec<_> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                    Error::invalid($what, text, format!("expected one of {}", names.join(", ")))
-                })
-            }
-        }
-    };
 }
 
 word_enum!(
@@ -641,15 +602,6 @@ fn exists(db: &rusqlite::Connection, partner: &PartnerId) -> Result<bool> {
         .prepare_cached("SELECT 1 FROM partners WHERE id = ?1 AND name IS NOT NULL")?
         .exists([&partner.0])?)
 }
-
-/// The partner tables, in the order the state digest covers them, each with the
-/// columns that order its rows.
-pub(crate) const DIGEST_TABLES: &[(&str, &str)] = &[
-    ("partners", "id"),
-    ("contacts", "id"),
-    ("interactions", "id"),
-    ("claims", "partner, member"),
-];
 
 /// Applies one partner operation inside the caller's transaction. Every write is
 /// either a per-field last-writer-wins register or an insert keyed by operation id,

@@ -43,6 +43,29 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX interactions_by_partner ON interactions (partner, date);
      CREATE TABLE claims (partner TEXT NOT NULL, member TEXT NOT NULL, until TEXT NOT NULL,
        PRIMARY KEY (partner, member)) STRICT, WITHOUT ROWID;",
+    // 2: the shared workspace (from its genesis bundle) and the sync bookkeeping.
+    "CREATE TABLE workspace (id TEXT PRIMARY KEY, name TEXT NOT NULL, creator TEXT NOT NULL,
+       created_ms INTEGER NOT NULL, rules TEXT NOT NULL) STRICT;
+     CREATE TABLE roster (fingerprint TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
+       role TEXT NOT NULL, cert TEXT NOT NULL) STRICT;
+     CREATE TABLE bundles (
+       path TEXT PRIMARY KEY, author TEXT, device TEXT, seq INTEGER, hash TEXT NOT NULL,
+       status TEXT NOT NULL, reason TEXT, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL) STRICT;
+     CREATE INDEX bundles_by_chain ON bundles (author, device, seq);
+     CREATE TABLE bundled_ops (id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+     CREATE TABLE outbox (id TEXT PRIMARY KEY, hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL,
+       op BLOB NOT NULL) STRICT;",
+];
+
+/// The record tables, in the order the state digest covers them, each with the columns
+/// that order its rows. Bookkeeping (meta, clocks, bundles, outbox) is not a record.
+const DIGEST_TABLES: &[(&str, &str)] = &[
+    ("workspace", "id"),
+    ("roster", "fingerprint"),
+    ("partners", "id"),
+    ("contacts", "id"),
+    ("interactions", "id"),
+    ("claims", "partner, member"),
 ];
 
 /// The schema version this build writes and reads.
@@ -115,36 +138,31 @@ impl Store {
         &self.path
     }
 
-    /// Applies operations in one transaction, skipping any already applied, and records
-    /// `log_offset` (how far into the operation log the database has caught up).
+    /// Applies operations from this home's own log in one transaction, skipping any
+    /// already applied, and records `log_offset` (how far into the log the database
+    /// has caught up). Own operations not yet in a bundle are queued in the outbox.
     /// Returns how many operations were new.
-    pub fn apply(&mut self, ops: &[Operation], log_offset: Option<u64>) -> Result<usize> {
+    pub fn apply_local(&mut self, ops: &[Operation], log_offset: Option<u64>) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let mut applied = 0;
-        let mut newest = read_hlc(&tx)?;
-        for op in ops {
-            let id = op.id();
-            let fresh = tx
-                .prepare_cached("INSERT OR IGNORE INTO applied_ops (id, author, hlc_ms, hlc_n) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![id.0, op.author.as_str(), op.hlc.ms, op.hlc.n])?
-                == 1;
-            if !fresh {
-                continue;
-            }
-            apply_one(&tx, op, &id)?;
-            newest = newest.max(op.hlc);
-            applied += 1;
-        }
-        write_meta(
-            &tx,
-            "hlc",
-            &serde_json::to_string(&newest).unwrap_or_default(),
+        let fresh = apply_ops(&tx, ops)?;
+        let mut queue = tx.prepare_cached(
+            "INSERT OR IGNORE INTO outbox (id, hlc_ms, hlc_n, op)
+             SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM bundled_ops WHERE id = ?1)",
         )?;
+        for (op, id) in &fresh {
+            queue.execute(params![id.0, op.hlc.ms, op.hlc.n, op.to_bytes()])?;
+        }
+        drop(queue);
         if let Some(offset) = log_offset {
             write_meta(&tx, "log_offset", &offset.to_string())?;
         }
         tx.commit()?;
-        Ok(applied)
+        Ok(fresh.len())
+    }
+
+    /// Starts a transaction, for sync to apply bundles and their bookkeeping at once.
+    pub(crate) fn transaction(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction()?)
     }
 
     /// The newest clock reading among applied operations: new operations stamp later.
@@ -171,7 +189,7 @@ impl Store {
     /// Feeds the canonical dump of every record to `sink`, one line (with its final
     /// newline) at a time: `table NAME` before each table's rows.
     pub fn dump(&self, mut sink: impl FnMut(&[u8])) -> Result<()> {
-        for (table, order) in partner::DIGEST_TABLES {
+        for (table, order) in DIGEST_TABLES {
             sink(format!("table {table}\n").as_bytes());
             let mut stmt = self
                 .conn
@@ -200,6 +218,34 @@ impl Store {
     }
 }
 
+/// Applies operations inside `tx`, skipping those already applied; advances the
+/// stored clock to the newest reading. Returns the operations that were new.
+pub(crate) fn apply_ops<'o>(
+    tx: &Transaction<'_>,
+    ops: &'o [Operation],
+) -> Result<Vec<(&'o Operation, OpId)>> {
+    let mut fresh = Vec::new();
+    let mut newest = read_hlc(tx)?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO applied_ops (id, author, hlc_ms, hlc_n) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for op in ops {
+        let id = op.id();
+        if insert.execute(params![id.0, op.author.as_str(), op.hlc.ms, op.hlc.n])? == 0 {
+            continue;
+        }
+        apply_one(tx, op, &id)?;
+        newest = newest.max(op.hlc);
+        fresh.push((op, id));
+    }
+    write_meta(
+        tx,
+        "hlc",
+        &serde_json::to_string(&newest).unwrap_or_default(),
+    )?;
+    Ok(fresh)
+}
+
 fn apply_one(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
     match &op.body {
         OpBody::PartnerAdd { .. }
@@ -210,14 +256,14 @@ fn apply_one(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
     }
 }
 
-fn read_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub(crate) fn read_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?)
 }
 
-fn write_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub(crate) fn write_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
         .execute([key, value])?;
     Ok(())
@@ -400,14 +446,14 @@ mod tests {
             split in 0usize..40,
         ) {
             let mut in_order = memory();
-            in_order.apply(&ops, None).unwrap();
+            in_order.apply_local(&ops, None).unwrap();
 
             // Another member receives them shuffled, in two batches, the first batch twice.
             let mut other = memory();
             let split = split.min(shuffled.len());
-            other.apply(&shuffled[..split], None).unwrap();
-            other.apply(&shuffled[..split], None).unwrap();
-            other.apply(&shuffled[split..], None).unwrap();
+            other.apply_local(&shuffled[..split], None).unwrap();
+            other.apply_local(&shuffled[..split], None).unwrap();
+            other.apply_local(&shuffled[split..], None).unwrap();
 
             prop_assert_eq!(in_order.digest().unwrap(), other.digest().unwrap());
             prop_assert_eq!(dump_text(&in_order), dump_text(&other));
@@ -435,10 +481,10 @@ mod tests {
                 })
                 .collect();
             let mut forward = memory();
-            forward.apply(&ops, None).unwrap();
+            forward.apply_local(&ops, None).unwrap();
             let mut backward = memory();
             backward
-                .apply(&ops.iter().rev().cloned().collect::<Vec<_>>(), None)
+                .apply_local(&ops.iter().rev().cloned().collect::<Vec<_>>(), None)
                 .unwrap();
             let records = dump_text(&forward);
             assert_eq!(

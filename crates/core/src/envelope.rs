@@ -1,0 +1,371 @@
+//! The OpenPGP envelope of a bundle: one standard message, signed by the author and
+//! then encrypted to every recipient, that anyone holding a recipient's secret key
+//! can open with stock GnuPG (`gpg --decrypt`).
+//!
+//! Layout: PKESK v3 packets (one per recipient subkey), then a SEIPD v1 container
+//! holding a compressed (deflate) one-pass-signed literal data packet. SEIPDv1 rather
+//! than v2 because GnuPG 2.2 reads only v1.
+
+use crate::error::{Error, Result};
+use crate::key::{policy, UnlockedKey};
+use crate::operation::Fingerprint;
+use chrono::{DateTime, Utc};
+use openpgp::cert::Cert;
+use openpgp::crypto::SessionKey;
+use openpgp::packet::{PKESK, SKESK};
+use openpgp::parse::stream::{
+    DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError,
+    VerificationHelper,
+};
+use openpgp::parse::Parse;
+use openpgp::serialize::stream::{
+    Compressor, Encryptor, LiteralWriter, Message, Recipient, Signer,
+};
+use openpgp::types::{CompressionAlgorithm, Features, SymmetricAlgorithm};
+use openpgp::KeyHandle;
+use sequoia_openpgp as openpgp;
+use std::io::{Read, Write};
+use std::time::SystemTime;
+
+/// Why an envelope could not be opened. Each names what a member can tell others.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    #[error("not an OpenPGP message ({0})")]
+    NotOpenPgp(String),
+    #[error("not encrypted to this member's key")]
+    NotForMe,
+    #[error("the message is damaged or was tampered with ({0})")]
+    Damaged(String),
+    #[error("it is not signed")]
+    Unsigned,
+    #[error("it is signed by a key that is not on the roster ({0})")]
+    UnknownSigner(String),
+    #[error("its signature does not verify ({0})")]
+    BadSignature(String),
+}
+
+/// An opened envelope: the payload and who signed it.
+#[derive(Debug)]
+pub struct Opened {
+    pub payload: Vec<u8>,
+    /// Primary fingerprint of the roster certificate whose key made the signature.
+    pub signer: Fingerprint,
+}
+
+/// Signs `payload` with `key` and encrypts it to every encryption-capable subkey of
+/// `recipients` (valid at `now`).
+pub fn seal(
+    payload: &[u8],
+    key: &UnlockedKey,
+    recipients: &[Cert],
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let policy = policy();
+    let time = SystemTime::from(now);
+    let mut keys = Vec::new();
+    for cert in recipients {
+        let valid = cert
+            .with_policy(&policy, time)
+            .map_err(|e| Error::KeyUnusable {
+                fingerprint: cert.fingerprint().to_hex(),
+                reason: format!("it is not valid now ({e})"),
+            })?;
+        let before = keys.len();
+        for ka in valid
+            .keys()
+            .supported()
+            .alive()
+            .revoked(false)
+            .for_transport_encryption()
+            .for_storage_encryption()
+        {
+            keys.push(ka.key().clone());
+        }
+        if keys.len() == before {
+            return Err(Error::KeyUnusable {
+                fingerprint: cert.fingerprint().to_hex(),
+                reason: "it has no subkey to encrypt to".into(),
+            });
+        }
+    }
+    let recipients: Vec<Recipient<'_>> = keys
+        .iter()
+        .map(|k| {
+            Recipient::new(
+                Features::empty().set_seipdv1(),
+                KeyHandle::from(k.keyid()),
+                k,
+            )
+        })
+        .collect();
+    let mut out = Vec::with_capacity(payload.len() / 2 + 1024);
+    let pgp = |e: anyhow::Error| Error::OpenPgp(e.to_string());
+    let message = Message::new(&mut out);
+    let message = Encryptor::for_recipients(message, recipients)
+        .symmetric_algo(SymmetricAlgorithm::AES256)
+        .build()
+        .map_err(pgp)?;
+    let message = Compressor::new(message)
+        .algo(CompressionAlgorithm::Zip)
+        .build()
+        .map_err(pgp)?;
+    let message = Signer::new(message, key.signer.clone())
+        .map_err(pgp)?
+        .creation_time(time)
+        .build()
+        .map_err(pgp)?;
+    let mut literal = LiteralWriter::new(message).build().map_err(pgp)?;
+    literal
+        .write_all(payload)
+        .map_err(|e| Error::OpenPgp(e.to_string()))?;
+    literal.finalize().map_err(pgp)?;
+    Ok(out)
+}
+
+/// Decrypts `bytes` with `key` and verifies that exactly the signature of a roster
+/// member covers the payload.
+pub fn open(
+    bytes: &[u8],
+    key: &UnlockedKey,
+    roster: &[Cert],
+    now: DateTime<Utc>,
+) -> Result<Opened, EnvelopeError> {
+    let (payload, signer) = open_with(bytes, key, roster, now, true)?;
+    Ok(Opened {
+        payload,
+        signer: signer.ok_or(EnvelopeError::Unsigned)?,
+    })
+}
+
+/// Decrypts `bytes` without checking the signature: only for the genesis bundle,
+/// whose payload carries the certificates it is then verified against with [`open`].
+pub fn decrypt_unverified(
+    bytes: &[u8],
+    key: &UnlockedKey,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, EnvelopeError> {
+    open_with(bytes, key, &[], now, false).map(|(payload, _)| payload)
+}
+
+fn open_with(
+    bytes: &[u8],
+    key: &UnlockedKey,
+    roster: &[Cert],
+    now: DateTime<Utc>,
+    verify: bool,
+) -> Result<(Vec<u8>, Option<Fingerprint>), EnvelopeError> {
+    // Every binary OpenPGP packet starts with a tag byte whose high bit is set.
+    if bytes.first().is_none_or(|b| b & 0x80 == 0) {
+        return Err(EnvelopeError::NotOpenPgp(
+            "it does not start with an OpenPGP packet".into(),
+        ));
+    }
+    let policy = policy();
+    let helper = Helper {
+        key,
+        roster,
+        verify,
+        signer: None,
+        failure: None,
+        decrypted: false,
+    };
+    let builder = DecryptorBuilder::from_bytes(bytes)
+        .map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?;
+    let mut decryptor = match builder.with_policy(&policy, SystemTime::from(now), helper) {
+        Ok(d) => d,
+        Err(e) => return Err(classify(e)),
+    };
+    let mut payload = Vec::new();
+    if let Err(e) = decryptor.read_to_end(&mut payload) {
+        let helper = decryptor.helper_ref();
+        return Err(helper
+            .failure
+            .clone()
+            .unwrap_or_else(|| EnvelopeError::Damaged(e.to_string())));
+    }
+    let helper = decryptor.into_helper();
+    match helper.signer {
+        Some(signer) => Ok((payload, Some(signer))),
+        None if !verify && helper.decrypted => Ok((payload, None)),
+        None => Err(helper.failure.unwrap_or(EnvelopeError::Unsigned)),
+    }
+}
+
+/// Maps a failure while setting up the decryptor (which reads the whole message for
+/// small inputs, so verification errors also surface here).
+fn classify(e: anyhow::Error) -> EnvelopeError {
+    if let Some(failure) = e.downcast_ref::<EnvelopeError>() {
+        return failure.clone();
+    }
+    let text = e.to_string();
+    match e.downcast_ref::<openpgp::Error>() {
+        Some(openpgp::Error::MissingSessionKey(_)) => EnvelopeError::NotForMe,
+        Some(openpgp::Error::ManipulatedMessage) => EnvelopeError::Damaged(text),
+        Some(openpgp::Error::MalformedMessage(_)) | Some(openpgp::Error::MalformedPacket(_)) => {
+            EnvelopeError::NotOpenPgp(text)
+        }
+        _ => EnvelopeError::Damaged(text),
+    }
+}
+
+struct Helper<'a> {
+    key: &'a UnlockedKey,
+    roster: &'a [Cert],
+    verify: bool,
+    signer: Option<Fingerprint>,
+    failure: Option<EnvelopeError>,
+    decrypted: bool,
+}
+
+impl VerificationHelper for Helper<'_> {
+    fn get_certs(&mut self, _ids: &[KeyHandle]) -> openpgp::Result<Vec<Cert>> {
+        Ok(self.roster.to_vec())
+    }
+
+    fn check(&mut self, structure: MessageStructure) -> openpgp::Result<()> {
+        if !self.verify && self.decrypted {
+            return Ok(());
+        }
+        let mut good = Vec::new();
+        let mut seen_signature = false;
+        for layer in structure.into_iter() {
+            if let MessageLayer::SignatureGroup { results } = layer {
+                for result in results {
+                    seen_signature = true;
+                    match result {
+                        Ok(checksum) => good.push(checksum.ka.cert().fingerprint().to_hex()),
+                        Err(VerificationError::MissingKey { sig }) => {
+                            let issuer = sig
+                                .get_issuers()
+                                .first()
+                                .map(|h| h.to_hex())
+                                .unwrap_or_default();
+                            self.failure = Some(EnvelopeError::UnknownSigner(issuer));
+                        }
+                        Err(e) => self.failure = Some(EnvelopeError::BadSignature(e.to_string())),
+                    }
+                }
+            }
+        }
+        if !self.decrypted {
+            self.failure = Some(EnvelopeError::Damaged(
+                "the message is not encrypted".into(),
+            ));
+        } else if !seen_signature {
+            self.failure = Some(EnvelopeError::Unsigned);
+        } else if good.len() == 1 && self.failure.is_none() {
+            self.signer = Fingerprint::parse(&good[0]).ok();
+            return Ok(());
+        } else if self.failure.is_none() {
+            self.failure = Some(EnvelopeError::BadSignature(
+                "more than one signature".into(),
+            ));
+        }
+        let failure = self.failure.clone().unwrap_or(EnvelopeError::Unsigned);
+        Err(anyhow::Error::new(failure))
+    }
+}
+
+impl DecryptionHelper for Helper<'_> {
+    fn decrypt(
+        &mut self,
+        pkesks: &[PKESK],
+        _skesks: &[SKESK],
+        sym_algo: Option<SymmetricAlgorithm>,
+        decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
+    ) -> openpgp::Result<Option<Cert>> {
+        for pkesk in pkesks {
+            for pair in &self.key.decryptors {
+                let matches = pkesk
+                    .recipient()
+                    .map_or(true, |r| r.aliases(KeyHandle::from(pair.public().keyid())));
+                if !matches {
+                    continue;
+                }
+                let mut pair = pair.clone();
+                if let Some((algo, session_key)) = pkesk.decrypt(&mut pair, sym_algo) {
+                    if decrypt(algo, &session_key) {
+                        self.decrypted = true;
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+        self.failure = Some(EnvelopeError::NotForMe);
+        Err(anyhow::Error::new(EnvelopeError::NotForMe))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::{Passphrase, SecretKey};
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn member(name: &str) -> (SecretKey, UnlockedKey) {
+        let pass = Passphrase::from("pw");
+        let key = SecretKey::generate(
+            name,
+            &format!("{}@example.org", name.to_lowercase()),
+            &pass,
+            now(),
+        )
+        .unwrap();
+        let unlocked = key.unlock(&pass, now()).unwrap();
+        (key, unlocked)
+    }
+
+    #[test]
+    fn sealed_payloads_open_for_every_recipient_and_name_the_signer() {
+        let (alice, alice_key) = member("Alice");
+        let (bob, bob_key) = member("Bob");
+        let (_carol, carol_key) = member("Carol");
+        let roster = [alice.cert(), bob.cert()];
+        let sealed = seal(b"the payload", &alice_key, &roster, now()).unwrap();
+        assert!(
+            !sealed.windows(11).any(|w| w == b"the payload"),
+            "plaintext in the envelope"
+        );
+        for key in [&alice_key, &bob_key] {
+            let opened = open(&sealed, key, &roster, now()).unwrap();
+            assert_eq!(opened.payload, b"the payload");
+            assert_eq!(opened.signer, alice.fingerprint());
+        }
+        assert_eq!(
+            open(&sealed, &carol_key, &roster, now()).unwrap_err(),
+            EnvelopeError::NotForMe
+        );
+    }
+
+    #[test]
+    fn a_signer_off_the_roster_or_a_changed_byte_is_refused() {
+        let (alice, alice_key) = member("Alice");
+        let (mallory, mallory_key) = member("Mallory");
+        let roster = [alice.cert()];
+        let forged = seal(b"x", &mallory_key, &[alice.cert(), mallory.cert()], now()).unwrap();
+        assert!(matches!(
+            open(&forged, &alice_key, &roster, now()),
+            Err(EnvelopeError::UnknownSigner(_))
+        ));
+
+        let sealed = seal(b"payload", &alice_key, &roster, now()).unwrap();
+        for i in [sealed.len() / 2, sealed.len() - 3] {
+            let mut bent = sealed.clone();
+            bent[i] ^= 0x01;
+            assert!(
+                open(&bent, &alice_key, &roster, now()).is_err(),
+                "byte {i} changed, still opened"
+            );
+        }
+        assert!(matches!(
+            open(b"hello", &alice_key, &roster, now()),
+            Err(EnvelopeError::NotOpenPgp(_))
+        ));
+        assert!(open(&sealed[..sealed.len() / 2], &alice_key, &roster, now()).is_err());
+    }
+}

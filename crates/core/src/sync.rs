@@ -1,0 +1,643 @@
+//! Sync through the shared folder: read every new bundle (decrypt, verify against the
+//! roster, check workspace, position and chain, apply in one transaction), then write
+//! this member's pending operations as new bundles.
+//!
+//! Architecture invariant: whatever fails is set aside with a reason and never
+//! half-applied; the app never deletes or changes a file in the shared folder except
+//! by adding its own bundles. Sync state is derived from the folder: a crash at any
+//! point is repaired by the next sync, which reads this member's own bundles back.
+
+use crate::bundle::{self, BundlePayload, BUNDLE_FORMAT, MAX_OPS_PER_BUNDLE};
+use crate::canonical;
+use crate::envelope::{self, EnvelopeError};
+use crate::error::{Error, Result};
+use crate::home::Home;
+use crate::key::UnlockedKey;
+use crate::operation::Operation;
+use crate::roster::RosterMember;
+use crate::store::{self, read_meta, write_meta};
+use crate::workspace::{self, write_atomically};
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, OptionalExtension};
+use sequoia_openpgp::cert::Cert;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use ts_rs::TS;
+
+/// A bundle written or applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BundleRef {
+    /// Path inside the shared folder.
+    pub file: String,
+    pub author: String,
+    pub device: String,
+    pub seq: u64,
+    pub operations: u32,
+}
+
+/// A file set aside, or a bundle waiting, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FileIssue {
+    pub file: String,
+    pub reason: String,
+}
+
+/// Two different bundles for the same position in one device's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Fork {
+    pub author: String,
+    pub device: String,
+    pub seq: u64,
+    pub files: Vec<String>,
+    pub reason: String,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncReport {
+    pub written: Vec<BundleRef>,
+    pub applied: Vec<BundleRef>,
+    /// Bundles whose predecessors have not arrived yet (not an error).
+    pub waiting: Vec<FileIssue>,
+    /// Files refused, with the reason; listed until the file is removed or replaced.
+    pub rejected: Vec<FileIssue>,
+    pub forks: Vec<Fork>,
+}
+
+/// The state of sync, without syncing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncStatus {
+    pub folder: String,
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Operations recorded here and not yet written to the folder.
+    pub pending_operations: u32,
+    pub waiting: Vec<FileIssue>,
+    pub rejected: Vec<FileIssue>,
+    pub forks: Vec<Fork>,
+}
+
+/// A bundle file found in the folder.
+struct Found {
+    rel: String,
+    path: PathBuf,
+    author: String,
+    device: String,
+    seq: u64,
+    size: i64,
+    mtime_ns: i64,
+}
+
+/// A bundle read and checked, ready to take its place in its chain.
+struct Checked {
+    found: Found,
+    hash: String,
+    payload: BundlePayload,
+}
+
+type Chain = (String, String);
+
+impl Home {
+    /// Reads new bundles from the shared folder and writes pending operations to it.
+    pub fn sync(&mut self, key: &UnlockedKey) -> Result<SyncReport> {
+        let mut report = self.read_folder(key)?;
+        report.written = self.write_pending(key)?;
+        let now = self.clock().now().timestamp_millis().to_string();
+        write_meta(self.db(), "last_sync", &now)?;
+        Ok(report)
+    }
+
+    /// What sync last found, and what is waiting to be written.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let link = self.workspace_link().ok_or(Error::NoWorkspace)?;
+        let last_sync = read_meta(self.db(), "last_sync")?
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(|ms| Utc.timestamp_millis_opt(ms).single());
+        let pending: u32 = self
+            .db()
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        let forks = read_meta(self.db(), "forks")?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default();
+        Ok(SyncStatus {
+            folder: link.folder.display().to_string(),
+            last_sync,
+            pending_operations: pending,
+            waiting: self.file_issues("waiting")?,
+            rejected: self.file_issues("rejected")?,
+            forks,
+        })
+    }
+
+    fn file_issues(&self, status: &str) -> Result<Vec<FileIssue>> {
+        let mut stmt = self
+            .db()
+            .prepare_cached("SELECT path, reason FROM bundles WHERE status = ?1 ORDER BY path")?;
+        let rows = stmt.query_map([status], |r| {
+            Ok(FileIssue {
+                file: r.get(0)?,
+                reason: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Reads the folder: every bundle not yet applied is checked and, when its chain
+    /// allows, applied; all applications happen in one transaction.
+    pub fn read_folder(&mut self, key: &UnlockedKey) -> Result<SyncReport> {
+        let (id, ws_dir) = self.workspace_dir()?;
+        let now = self.clock().now();
+        let mut report = SyncReport::default();
+
+        // The genesis is re-read only when the database lacks it (after a rebuild).
+        let has_genesis: bool = self
+            .db()
+            .prepare("SELECT 1 FROM workspace WHERE id = ?1")?
+            .exists([&id])?;
+        if !has_genesis {
+            let folder = ws_dir.parent().unwrap_or(Path::new("."));
+            let genesis = workspace::read_genesis(folder, &id, key, now)?;
+            let tx = self.store_mut().transaction()?;
+            workspace::apply_genesis(&tx, &id, &genesis)?;
+            tx.commit()?;
+        }
+        let roster = self.roster()?;
+        let certs = roster
+            .iter()
+            .map(RosterMember::parse_cert)
+            .collect::<Result<Vec<Cert>>>()?;
+
+        let (found, conflicts) = scan(&ws_dir, &id)?;
+        let mut forks: Vec<Fork> = Vec::new();
+        let mut forked: BTreeSet<Chain> = BTreeSet::new();
+        let mut checked: Vec<Checked> = Vec::new();
+        let mut rejected: Vec<(Found, String, String)> = Vec::new();
+        let seen: BTreeSet<String> = found.iter().map(|f| f.rel.clone()).collect();
+
+        for f in found {
+            let known: Option<(String, String, i64, i64)> = self
+                .db()
+                .prepare_cached("SELECT hash, status, size, mtime_ns FROM bundles WHERE path = ?1")?
+                .query_row([&f.rel], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?;
+            if let Some((_, status, size, mtime)) = &known {
+                if (status == "applied" || status == "rejected")
+                    && *size == f.size
+                    && *mtime == f.mtime_ns
+                {
+                    continue;
+                }
+            }
+            let bytes = match fs::read(&f.path) {
+                Ok(bytes) => bytes,
+                // Vanished between listing and reading (a sync tool at work): next time.
+                Err(_) => continue,
+            };
+            let hash = bundle::hash(&bytes);
+            if let Some((old_hash, status, ..)) = &known {
+                if status == "applied" {
+                    if *old_hash == hash {
+                        self.db()
+                            .prepare_cached(
+                                "UPDATE bundles SET size = ?2, mtime_ns = ?3 WHERE path = ?1",
+                            )?
+                            .execute(params![f.rel, f.size, f.mtime_ns])?;
+                    } else {
+                        forked.insert((f.author.clone(), f.device.clone()));
+                        forks.push(Fork {
+                            author: f.author.clone(),
+                            device: f.device.clone(),
+                            seq: f.seq,
+                            files: vec![f.rel.clone()],
+                            reason: format!(
+                                "the bundle applied from this file (hash {}) was replaced by a different one (hash {})",
+                                &old_hash[..16],
+                                &hash[..16]
+                            ),
+                        });
+                    }
+                    continue;
+                }
+            }
+            match check(&f, &bytes, &id, key, &certs, now) {
+                Ok(payload) => checked.push(Checked {
+                    found: f,
+                    hash,
+                    payload,
+                }),
+                Err(reason) => rejected.push((f, hash, reason)),
+            }
+        }
+
+        // Conflict copies made by sync tools: a different bundle for the same position.
+        for (conflict, base) in &conflicts {
+            let (Ok(a), Ok(b)) = (
+                fs::read(ws_dir.parent().unwrap_or(Path::new(".")).join(conflict)),
+                fs::read(base.1.as_path()),
+            ) else {
+                continue;
+            };
+            if a != b {
+                forked.insert((base.0.author.clone(), base.0.device.clone()));
+                forks.push(Fork {
+                    author: base.0.author.clone(),
+                    device: base.0.device.clone(),
+                    seq: base.0.seq,
+                    files: vec![base.0.rel.clone(), conflict.clone()],
+                    reason: "two different bundles for the same position (a sync tool kept both)"
+                        .into(),
+                });
+            }
+        }
+
+        // Place checked bundles in their chains, in (author, device, seq) order.
+        checked.sort_by(|a, b| {
+            (&a.found.author, &a.found.device, a.found.seq).cmp(&(
+                &b.found.author,
+                &b.found.device,
+                b.found.seq,
+            ))
+        });
+        let mut ready: Vec<Checked> = Vec::new();
+        let mut waiting: Vec<(Found, String, String)> = Vec::new();
+        let mut chain_heads: BTreeMap<Chain, BTreeMap<u64, String>> = BTreeMap::new();
+        for c in checked {
+            let chain: Chain = (c.found.author.clone(), c.found.device.clone());
+            if !chain_heads.contains_key(&chain) {
+                chain_heads.insert(chain.clone(), self.applied_chain(&chain)?);
+            }
+            let applied = chain_heads.get_mut(&chain).expect("inserted above");
+            let seq = c.found.seq;
+            let prev = c.payload.prev.clone();
+            if forked.contains(&chain) {
+                let reason =
+                    "its chain has a fork; it waits until a member resolves it".to_string();
+                waiting.push((c.found, c.hash, reason));
+                continue;
+            }
+            if applied.contains_key(&seq) {
+                forked.insert(chain.clone());
+                forks.push(Fork {
+                    author: chain.0.clone(),
+                    device: chain.1.clone(),
+                    seq,
+                    files: vec![c.found.rel.clone()],
+                    reason: "a second bundle for a position already applied".into(),
+                });
+                continue;
+            }
+            let follows = |h: &str| {
+                applied
+                    .iter()
+                    .find(|(_, hash)| hash.as_str() == h)
+                    .map(|(s, _)| *s)
+            };
+            let verdict = match (seq, prev.as_deref()) {
+                (1, None) => Ok(()),
+                (1, Some(_)) => Err(Err(
+                    "the first bundle of a chain names a predecessor".to_string()
+                )),
+                (_, None) => Err(Err(format!("bundle {seq} names no predecessor"))),
+                (_, Some(p)) => match (applied.get(&(seq - 1)), follows(p)) {
+                    (Some(h), _) if h == p => Ok(()),
+                    (_, Some(k)) => Err(Err(format!(
+                        "sequence gap: it follows bundle {k} but is numbered {seq}"
+                    ))),
+                    (Some(_), None) => Err(Ok(Fork {
+                        author: chain.0.clone(),
+                        device: chain.1.clone(),
+                        seq: seq - 1,
+                        files: vec![c.found.rel.clone()],
+                        reason: format!(
+                            "bundle {seq} follows a bundle {} other than the one applied",
+                            seq - 1
+                        ),
+                    })),
+                    (None, None) => Err(Err(String::new())),
+                },
+            };
+            match verdict {
+                Ok(()) => {
+                    applied.insert(seq, c.hash.clone());
+                    ready.push(c);
+                }
+                Err(Err(reason)) if reason.is_empty() => {
+                    let reason = format!("waits for bundle {} of this device", seq - 1);
+                    waiting.push((c.found, c.hash, reason));
+                }
+                Err(Err(reason)) => rejected.push((c.found, c.hash, reason)),
+                Err(Ok(fork)) => {
+                    forked.insert(chain.clone());
+                    forks.push(fork);
+                }
+            }
+        }
+
+        // Apply everything ready, and record every verdict, in one transaction.
+        let tx = self.store_mut().transaction()?;
+        for c in &ready {
+            store::apply_ops(&tx, &c.payload.ops)?;
+            let mut bundled =
+                tx.prepare_cached("INSERT OR IGNORE INTO bundled_ops (id) VALUES (?1)")?;
+            let mut unqueue = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+            for op in &c.payload.ops {
+                let op_id = op.id();
+                bundled.execute([&op_id.0])?;
+                unqueue.execute([&op_id.0])?;
+            }
+            record(&tx, &c.found, &c.hash, "applied", None)?;
+            report
+                .applied
+                .push(bundle_ref(&c.found, c.payload.ops.len()));
+        }
+        for (f, hash, reason) in &rejected {
+            record(&tx, f, hash, "rejected", Some(reason))?;
+            report.rejected.push(FileIssue {
+                file: f.rel.clone(),
+                reason: reason.clone(),
+            });
+        }
+        tx.execute("DELETE FROM bundles WHERE status = 'waiting'", [])?;
+        for (f, hash, reason) in &waiting {
+            record(&tx, f, hash, "waiting", Some(reason))?;
+            report.waiting.push(FileIssue {
+                file: f.rel.clone(),
+                reason: reason.clone(),
+            });
+        }
+        // A rejected file that is gone from the folder is resolved.
+        let gone: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT path FROM bundles WHERE status = 'rejected'")?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().filter(|p| !seen.contains(p)).collect()
+        };
+        for path in gone {
+            tx.execute("DELETE FROM bundles WHERE path = ?1", [path])?;
+        }
+        write_meta(
+            &tx,
+            "forks",
+            &serde_json::to_string(&forks).unwrap_or_else(|_| "[]".into()),
+        )?;
+        tx.commit()?;
+
+        // Earlier rejections still in the folder are reported again until resolved.
+        let reported: BTreeSet<String> = report.rejected.iter().map(|r| r.file.clone()).collect();
+        for issue in self.file_issues("rejected")? {
+            if !reported.contains(&issue.file) {
+                report.rejected.push(issue);
+            }
+        }
+        report.rejected.sort_by(|a, b| a.file.cmp(&b.file));
+        report.forks = forks;
+        Ok(report)
+    }
+
+    /// The applied bundles of one chain: seq → hash.
+    fn applied_chain(&self, chain: &Chain) -> Result<BTreeMap<u64, String>> {
+        let mut stmt = self.db().prepare_cached(
+            "SELECT seq, hash FROM bundles WHERE author = ?1 AND device = ?2 AND status = 'applied'",
+        )?;
+        let rows = stmt.query_map(params![chain.0, chain.1], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Writes the operations waiting in the outbox as new bundles of this device.
+    fn write_pending(&mut self, key: &UnlockedKey) -> Result<Vec<BundleRef>> {
+        let (id, ws_dir) = self.workspace_dir()?;
+        let pending: Vec<Operation> = {
+            let mut stmt = self
+                .db()
+                .prepare("SELECT op FROM outbox ORDER BY hlc_ms, hlc_n, id")?;
+            let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+            let mut ops = Vec::new();
+            for bytes in rows {
+                ops.push(Operation::from_bytes(&bytes?)?);
+            }
+            ops
+        };
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let me = self.fingerprint().to_string();
+        let device = self.device().to_string();
+        let chain = (me.clone(), device.clone());
+        let applied = self.applied_chain(&chain)?;
+        let (mut seq, mut prev) = applied
+            .iter()
+            .next_back()
+            .map_or((0, None), |(s, h)| (*s, Some(h.clone())));
+        let heads: BTreeMap<String, u64> = {
+            let mut stmt = self.db().prepare(
+                "SELECT author || '/' || device, max(seq) FROM bundles WHERE status = 'applied' GROUP BY author, device",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let certs = self
+            .roster()?
+            .iter()
+            .map(RosterMember::parse_cert)
+            .collect::<Result<Vec<Cert>>>()?;
+        let dir = ws_dir.join(&me).join(&device);
+        fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
+        let now = self.clock().now();
+        let mut written = Vec::new();
+        for chunk in pending.chunks(MAX_OPS_PER_BUNDLE) {
+            seq += 1;
+            let payload = BundlePayload {
+                format: BUNDLE_FORMAT,
+                workspace: id.clone(),
+                author: self.fingerprint().clone(),
+                device: device.clone(),
+                seq,
+                prev: prev.clone(),
+                heads: heads.clone(),
+                scope: "all".into(),
+                ops: chunk.to_vec(),
+            };
+            let sealed = envelope::seal(&canonical::to_bytes(&payload)?, key, &certs, now)?;
+            let hash = bundle::hash(&sealed);
+            let path = dir.join(bundle::file_name(seq));
+            write_atomically(&path, &sealed)?;
+            let found = found_at(&id, &path, &me, &device, seq)?;
+            let tx = self.store_mut().transaction()?;
+            {
+                let mut bundled =
+                    tx.prepare_cached("INSERT OR IGNORE INTO bundled_ops (id) VALUES (?1)")?;
+                let mut unqueue = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+                for op in chunk {
+                    let op_id = op.id();
+                    bundled.execute([&op_id.0])?;
+                    unqueue.execute([&op_id.0])?;
+                }
+            }
+            record(&tx, &found, &hash, "applied", None)?;
+            tx.commit()?;
+            written.push(bundle_ref(&found, chunk.len()));
+            prev = Some(hash);
+        }
+        Ok(written)
+    }
+}
+
+fn bundle_ref(f: &Found, operations: usize) -> BundleRef {
+    BundleRef {
+        file: f.rel.clone(),
+        author: f.author.clone(),
+        device: f.device.clone(),
+        seq: f.seq,
+        operations: operations as u32,
+    }
+}
+
+fn record(
+    tx: &rusqlite::Transaction<'_>,
+    f: &Found,
+    hash: &str,
+    status: &str,
+    reason: Option<&String>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO bundles (path, author, device, seq, hash, status, reason, size, mtime_ns)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, status = excluded.status, reason = excluded.reason,
+           size = excluded.size, mtime_ns = excluded.mtime_ns",
+    )?
+    .execute(params![f.rel, f.author, f.device, f.seq as i64, hash, status, reason, f.size, f.mtime_ns])?;
+    Ok(())
+}
+
+/// Opens and checks one bundle file; the reason it is refused otherwise.
+fn check(
+    f: &Found,
+    bytes: &[u8],
+    workspace: &str,
+    key: &UnlockedKey,
+    roster: &[Cert],
+    now: DateTime<Utc>,
+) -> std::result::Result<BundlePayload, String> {
+    let opened = envelope::open(bytes, key, roster, now).map_err(|e| match e {
+        EnvelopeError::NotForMe => {
+            "it is not encrypted to you (another workspace's bundle, or not meant for your role)"
+                .to_string()
+        }
+        EnvelopeError::UnknownSigner(issuer) => {
+            format!("it is signed by a key not on the roster ({issuer})")
+        }
+        other => other.to_string(),
+    })?;
+    let payload: BundlePayload = canonical::from_bytes(&opened.payload)
+        .map_err(|e| format!("its content is not a valid bundle ({e})"))?;
+    if payload.format > BUNDLE_FORMAT {
+        return Err(format!(
+            "it was written by a newer version of Countersign (format {}); update to read it",
+            payload.format
+        ));
+    }
+    if payload.workspace != workspace {
+        return Err(format!(
+            "it belongs to another workspace ({})",
+            &payload.workspace[..payload.workspace.len().min(16)]
+        ));
+    }
+    if opened.signer != payload.author {
+        return Err(format!(
+            "it is signed by {} but claims to be from {}",
+            opened.signer, payload.author
+        ));
+    }
+    if payload.author.as_str() != f.author || payload.device != f.device || payload.seq != f.seq {
+        return Err(format!(
+            "its place in the folder does not match its content (it says {}/{}/{})",
+            payload.author,
+            payload.device,
+            bundle::file_name(payload.seq)
+        ));
+    }
+    if payload.ops.is_empty() {
+        return Err("it holds no operations".into());
+    }
+    if let Some(op) = payload.ops.iter().find(|op| op.author != payload.author) {
+        return Err(format!(
+            "it holds an operation by another member ({})",
+            op.author
+        ));
+    }
+    Ok(payload)
+}
+
+type Conflict = (String, (Found, PathBuf));
+
+/// Lists the bundle files of a workspace folder, and the conflict copies sync tools
+/// made of them. Anything else (temporary files, stray names) is ignored.
+fn scan(ws_dir: &Path, id: &str) -> Result<(Vec<Found>, Vec<Conflict>)> {
+    let mut found = Vec::new();
+    let mut conflicts = Vec::new();
+    let read = |dir: &Path| -> Result<Vec<(String, PathBuf)>> {
+        let entries = fs::read_dir(dir).map_err(|e| Error::io("read the folder", dir, e))?;
+        let mut names: Vec<(String, PathBuf)> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok().map(|n| (n, e.path())))
+            .collect();
+        names.sort();
+        Ok(names)
+    };
+    for (author, author_dir) in read(ws_dir)? {
+        if !bundle::is_fingerprint(&author) || !author_dir.is_dir() {
+            continue;
+        }
+        for (device, device_dir) in read(&author_dir)? {
+            if !bundle::is_device_id(&device) || !device_dir.is_dir() {
+                continue;
+            }
+            for (name, path) in read(&device_dir)? {
+                if let Some(seq) = bundle::parse_file_name(&name) {
+                    found.push(found_at(id, &path, &author, &device, seq)?);
+                } else if name.contains("sync-conflict") || name.contains("conflicted copy") {
+                    let digits: String = name.chars().take_while(|c| c.is_ascii_digit()).collect();
+                    if let Some(seq) = bundle::parse_file_name(&format!("{digits}.pgp")) {
+                        let base = device_dir.join(bundle::file_name(seq));
+                        if base.is_file() {
+                            let rel = format!("{id}/{author}/{device}/{name}");
+                            conflicts
+                                .push((rel, (found_at(id, &base, &author, &device, seq)?, base)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok((found, conflicts))
+}
+
+fn found_at(id: &str, path: &Path, author: &str, device: &str, seq: u64) -> Result<Found> {
+    let meta = fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Found {
+        rel: format!("{id}/{author}/{device}/{name}"),
+        path: path.to_owned(),
+        author: author.to_string(),
+        device: device.to_string(),
+        seq,
+        size: meta.len() as i64,
+        mtime_ns,
+    })
+}
