@@ -4,3 +4,4 @@
 mod home;
 mod keyring;
 mod partners;
+mod sync;

@@ -2,7 +2,6 @@
 
 use countersign_e2e::Member;
 use serde_json::Value;
-use std::fs;
 
 fn names(list: &Value) -> Vec<&str> {
     list.as_array()
@@ -257,75 +256,6 @@ fn bad_partner_input_is_refused_and_changes_nothing() {
         digest,
         "refused commands changed the records"
     );
-}
-
-/// Claims warn others. Sync between homes arrives with the shared workspace; until then
-/// the scenario carries Bob's claim to Alice's home the way sync will: as an operation
-/// appended to her log, which her home applies when it next opens.
-#[test]
-fn a_claim_by_another_member_warns_before_contact_is_logged() {
-    let alice = Member::init("Alice");
-    let bob = Member::init("Bob");
-    alice.run(&["partner", "add", "Ember Systems"]).ok();
-    bob.run(&["partner", "add", "Ember Systems"]).ok();
-    bob.run(&["partner", "claim", "Ember Systems", "--days", "14"])
-        .ok();
-    let bob_log = fs::read_to_string(bob.home.join("ops.log")).unwrap();
-    let claim = bob_log.lines().find(|l| l.contains("claim.set")).unwrap();
-    let mut alice_log = fs::read_to_string(alice.home.join("ops.log")).unwrap();
-    alice_log.push_str(claim);
-    alice_log.push('\n');
-    fs::write(alice.home.join("ops.log"), alice_log).unwrap();
-
-    let bob_short = &bob.fingerprint()[24..];
-    let listed = alice.json(&["partner", "list"]);
-    assert_eq!(
-        listed[0]["claims"][0]["member"]["fingerprint"],
-        bob.fingerprint().as_str()
-    );
-
-    let digest = alice.digest();
-    let err = alice
-        .run(&[
-            "partner",
-            "log",
-            "Ember Systems",
-            "--channel",
-            "email",
-            "--summary",
-            "Intro",
-        ])
-        .fails_with("is claimed by");
-    assert!(err.contains(bob_short) && err.contains("--force"), "{err}");
-    alice
-        .run(&["partner", "claim", "Ember Systems"])
-        .fails_with("is claimed by");
-    assert_eq!(alice.digest(), digest, "a refused contact was recorded");
-
-    let forced = alice.run(&[
-        "partner",
-        "log",
-        "Ember Systems",
-        "--channel",
-        "email",
-        "--summary",
-        "Intro",
-        "--force",
-    ]);
-    assert_eq!(forced.code, 0, "{}", forced.stderr);
-    assert_eq!(
-        alice.json(&["partner", "show", "Ember Systems"])["interactions"][0]["summary"],
-        "Intro"
-    );
-
-    // Bob's own claim just extends.
-    let until = bob.json(&["partner", "claim", "Ember Systems", "--days", "30"])["until"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let listed = bob.json(&["partner", "list"]);
-    assert_eq!(listed[0]["claims"].as_array().unwrap().len(), 1);
-    assert_eq!(listed[0]["claims"][0]["until"], until.as_str());
 }
 
 #[test]

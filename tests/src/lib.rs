@@ -204,3 +204,92 @@ impl Drop for Gpg {
             .output();
     }
 }
+
+/// A workspace of several members sharing one folder, as on the board's laptops.
+pub struct Board {
+    pub members: Vec<Member>,
+    pub folder: tempfile::TempDir,
+    pub id: String,
+}
+
+impl Board {
+    /// Creates homes for `names`; the first creates the workspace with every other
+    /// member (role board unless `roles` says otherwise) and the others join it.
+    pub fn new(names: &[&str]) -> Board {
+        Board::with_roles(names, &[])
+    }
+
+    pub fn with_roles(names: &[&str], roles: &[&str]) -> Board {
+        let members: Vec<Member> = names.iter().map(|n| Member::init(n)).collect();
+        let folder = tempfile::Builder::new()
+            .prefix("shared")
+            .tempdir()
+            .expect("a shared folder");
+        let creator = &members[0];
+        let mut args: Vec<String> = vec![
+            "workspace".into(),
+            "create".into(),
+            "--name".into(),
+            "NixOS Foundation".into(),
+        ];
+        args.push("--folder".into());
+        args.push(folder.path().display().to_string());
+        for (i, m) in members.iter().enumerate().skip(1) {
+            let cert = m.scratch().join("cert.asc");
+            std::fs::write(&cert, m.run(&["key", "export"]).ok()).expect("write the certificate");
+            args.push("--member".into());
+            args.push(cert.display().to_string());
+            args.push("--role".into());
+            args.push(roles.get(i).copied().unwrap_or("board").to_string());
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let info = creator.json(&refs);
+        let id = info["id"].as_str().expect("a workspace id").to_string();
+        for m in members.iter().skip(1) {
+            m.run(&[
+                "workspace",
+                "join",
+                "--folder",
+                folder.path().to_str().unwrap(),
+                "--workspace",
+                &id,
+            ])
+            .ok();
+        }
+        Board {
+            members,
+            folder,
+            id,
+        }
+    }
+
+    /// The workspace's folder inside the shared folder.
+    pub fn dir(&self) -> PathBuf {
+        self.folder.path().join(&self.id)
+    }
+
+    /// Syncs a member and returns the report.
+    #[track_caller]
+    pub fn sync(&self, who: usize) -> Value {
+        self.members[who].json(&["sync"])
+    }
+
+    /// The bundle files a member's device has written, in order.
+    pub fn bundles_of(&self, who: usize) -> Vec<PathBuf> {
+        let fpr = self.members[who].fingerprint();
+        let mut files = Vec::new();
+        if let Ok(devices) = std::fs::read_dir(self.dir().join(&fpr)) {
+            for device in devices.flatten() {
+                for file in std::fs::read_dir(device.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    files.push(file.path());
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+}

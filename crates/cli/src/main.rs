@@ -17,6 +17,7 @@ use countersign_core::partner::{
 use countersign_core::roster::{Role, RosterMember};
 use countersign_core::{Clock, Home, SystemClock};
 use render::Output;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -409,6 +410,12 @@ fn workspace(
                 Some(id) => id,
                 None => {
                     let ids = countersign_core::workspace::list_workspaces(&folder)?;
+                    if !std::io::stdin().is_terminal() {
+                        anyhow::bail!(
+                            "give the workspace id with --workspace ID (there is no terminal to confirm the one found in {})",
+                            folder.display()
+                        );
+                    }
                     let [id] = ids.as_slice() else {
                         anyhow::bail!(
                             "{} holds {} workspaces; pass --workspace ID with the id the creator gave you",

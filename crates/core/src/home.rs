@@ -379,7 +379,14 @@ impl Home {
 
     /// A member as shown beside records: fingerprint and, when known, name.
     pub fn member_ref(&self, fingerprint: &str) -> MemberRef {
-        let name = (fingerprint == self.file.fingerprint.as_str()).then(|| self.file.name.clone());
+        let name = if fingerprint == self.file.fingerprint.as_str() {
+            Some(self.file.name.clone())
+        } else {
+            self.db()
+                .prepare_cached("SELECT name FROM roster WHERE fingerprint = ?1")
+                .and_then(|mut stmt| stmt.query_row([fingerprint], |row| row.get(0)))
+                .ok()
+        };
         MemberRef {
             fingerprint: fingerprint.to_string(),
             name,

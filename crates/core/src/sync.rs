@@ -157,7 +157,7 @@ impl Home {
             .exists([&id])?;
         if !has_genesis {
             let folder = ws_dir.parent().unwrap_or(Path::new("."));
-            let genesis = workspace::read_genesis(folder, &id, key, now)?;
+            let genesis = workspace::read_genesis(folder, &id, self.fingerprint(), key, now)?;
             let tx = self.store_mut().transaction()?;
             workspace::apply_genesis(&tx, &id, &genesis)?;
             tx.commit()?;

@@ -8,6 +8,7 @@ use crate::envelope;
 use crate::error::{Error, Result};
 use crate::home::{Home, WorkspaceLink};
 use crate::key::UnlockedKey;
+use crate::operation::Fingerprint;
 use crate::roster::{MemberInfo, Role, RosterMember, RuleSet};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -156,7 +157,7 @@ impl Home {
             return Err(Error::AlreadyInWorkspace(link.id.clone()));
         }
         let id = resolve_id(folder, id)?;
-        let genesis = read_genesis(folder, &id, key, self.clock().now())?;
+        let genesis = read_genesis(folder, &id, self.fingerprint(), key, self.clock().now())?;
         if !genesis
             .roster
             .iter()
@@ -176,7 +177,7 @@ impl Home {
         key: &UnlockedKey,
     ) -> Result<WorkspaceInfo> {
         let id = resolve_id(folder, id)?;
-        let genesis = read_genesis(folder, &id, key, self.clock().now())?;
+        let genesis = read_genesis(folder, &id, self.fingerprint(), key, self.clock().now())?;
         Ok(WorkspaceInfo {
             id,
             name: genesis.name.clone(),
@@ -298,6 +299,7 @@ impl Home {
 pub(crate) fn read_genesis(
     folder: &Path,
     id: &str,
+    me: &Fingerprint,
     key: &UnlockedKey,
     now: DateTime<Utc>,
 ) -> Result<GenesisPayload> {
@@ -313,7 +315,7 @@ pub(crate) fn read_genesis(
         ));
     }
     let payload = envelope::decrypt_unverified(&bytes, key, now).map_err(|e| match e {
-        envelope::EnvelopeError::NotForMe => Error::NotOnRoster("(yours)".into()),
+        envelope::EnvelopeError::NotForMe => Error::NotOnRoster(me.to_string()),
         other => invalid(other.to_string()),
     })?;
     let genesis: GenesisPayload =
