@@ -2,6 +2,7 @@
 //! shapes are the core's serde types, the same the desktop app receives.
 
 use comfy_table::{presets, ContentArrangement, Table};
+use countersign_core::error::ErrorReport;
 use countersign_core::home::HomeInfo;
 use countersign_core::partner::{ClaimOutcome, PartnerDetail, PartnerSummary};
 use countersign_core::sync::{FileIssue, Fork, SyncReport, SyncStatus};
@@ -22,10 +23,7 @@ impl Output {
     /// Writes to stdout; a reader that went away (`| head`) is not an error.
     fn print(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout
-            .write_all(text.as_bytes())
-            .and_then(|_| stdout.flush())
-        {
+        if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 eprintln!("error: could not write the output: {e}");
                 std::process::exit(1);
@@ -42,14 +40,10 @@ impl Output {
 
     /// Prints an error: the whole chain on one line, or a JSON object with a code.
     pub fn error(&self, err: &anyhow::Error) {
-        let code = err
-            .downcast_ref::<countersign_core::Error>()
-            .map_or("error", |e| e.code());
+        let code = err.downcast_ref::<countersign_core::Error>().map_or("error", |e| e.code());
         if self.json {
-            eprintln!(
-                "{}",
-                json!({"error": {"code": code, "message": format!("{err:#}")}})
-            );
+            let report = ErrorReport { code: code.to_string(), message: format!("{err:#}") };
+            eprintln!("{}", json!({ "error": report }));
         } else {
             eprintln!("error: {err:#}");
         }
@@ -78,11 +72,7 @@ impl Output {
         if self.json {
             return self.json(info);
         }
-        let demo = if info.demo {
-            " (demo home: invented records)"
-        } else {
-            ""
-        };
+        let demo = if info.demo { " (demo home: invented records)" } else { "" };
         self.print(&format!(
             "{} <{}>{demo}\nfingerprint: {}\ndevice:      {}\nhome:        {}\n",
             info.name, info.email, info.fingerprint, info.device, info.home
@@ -107,10 +97,7 @@ impl Output {
         if self.json {
             return self.json(partner);
         }
-        self.print(&format!(
-            "{} ({}, {})\n",
-            partner.name, partner.kind, partner.stage
-        ));
+        self.print(&format!("{} ({}, {})\n", partner.name, partner.kind, partner.stage));
     }
 
     pub fn partners(&self, partners: &[PartnerSummary]) {
@@ -121,41 +108,28 @@ impl Output {
             return self.print("No organisations match.\n");
         }
         let mut table = Table::new();
-        table
-            .load_preset(presets::NOTHING)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header([
-                "NAME",
-                "KIND",
-                "STAGE",
-                "OWNER",
-                "TAGS",
-                "LAST CONTACT",
-                "CLAIMED BY",
-            ]);
+        table.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Dynamic).set_header([
+            "NAME",
+            "KIND",
+            "STAGE",
+            "OWNER",
+            "TAGS",
+            "LAST CONTACT",
+            "CLAIMED BY",
+        ]);
         for p in partners {
             table.add_row([
                 p.name.clone(),
                 p.kind.to_string(),
                 p.stage.to_string(),
-                p.owner
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
+                p.owner.as_ref().map(ToString::to_string).unwrap_or_default(),
                 p.tags.join(", "),
                 p.last_contact.map(|d| d.to_string()).unwrap_or_default(),
-                p.claims
-                    .iter()
-                    .map(|c| format!("{} until {}", c.member, c.until))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                p.claims.iter().map(|c| format!("{} until {}", c.member, c.until)).collect::<Vec<_>>().join("; "),
             ]);
         }
         let count = partners.len();
-        self.print(&format!(
-            "{table}\n{count} organisation{}\n",
-            if count == 1 { "" } else { "s" }
-        ));
+        self.print(&format!("{table}\n{count} organisation{}\n", if count == 1 { "" } else { "s" }));
     }
 
     pub fn partner_detail(&self, detail: &PartnerDetail) {
@@ -170,19 +144,10 @@ impl Output {
             }
         };
         field("website", p.website.clone().unwrap_or_default());
-        field(
-            "owner",
-            p.owner
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        );
+        field("owner", p.owner.as_ref().map(ToString::to_string).unwrap_or_default());
         field("tags", p.tags.join(", "));
         for claim in &p.claims {
-            field(
-                "claimed",
-                format!("by {} until {}", claim.member, claim.until),
-            );
+            field("claimed", format!("by {} until {}", claim.member, claim.until));
         }
         field("notes", detail.notes.clone().unwrap_or_default());
         text.push_str("\nContacts\n");
@@ -190,16 +155,8 @@ impl Output {
             text.push_str("  none yet\n");
         }
         for c in &detail.contacts {
-            let email = c
-                .email
-                .as_deref()
-                .map(|e| format!(" <{e}>"))
-                .unwrap_or_default();
-            let role = c
-                .role
-                .as_deref()
-                .map(|r| format!(", {r}"))
-                .unwrap_or_default();
+            let email = c.email.as_deref().map(|e| format!(" <{e}>")).unwrap_or_default();
+            let role = c.role.as_deref().map(|r| format!(", {r}")).unwrap_or_default();
             text.push_str(&format!("  {}{email}{role}\n", c.name));
         }
         text.push_str("\nContact log (newest first)\n");
@@ -207,10 +164,7 @@ impl Output {
             text.push_str("  none yet\n");
         }
         for i in &detail.interactions {
-            text.push_str(&format!(
-                "  {}  {:<8} {}: {}\n",
-                i.date, i.channel, i.member, i.summary
-            ));
+            text.push_str(&format!("  {}  {:<8} {}: {}\n", i.date, i.channel, i.member, i.summary));
             if let Some(next) = &i.next_step {
                 let due = i.due.map(|d| format!(" (due {d})")).unwrap_or_default();
                 text.push_str(&format!("  {:<10}  next: {next}{due}\n", ""));
@@ -221,18 +175,12 @@ impl Output {
 
     pub fn claim(&self, outcome: &ClaimOutcome) {
         for other in &outcome.overridden {
-            eprintln!(
-                "warning: went ahead despite the claim of {} until {}",
-                other.member, other.until
-            );
+            eprintln!("warning: went ahead despite the claim of {} until {}", other.member, other.until);
         }
         if self.json {
             return self.json(outcome);
         }
-        self.print(&format!(
-            "You have claimed {} until {}.\n",
-            outcome.partner, outcome.until
-        ));
+        self.print(&format!("You have claimed {} until {}.\n", outcome.partner, outcome.until));
     }
 
     pub fn workspace(&self, ws: &WorkspaceInfo) {
@@ -247,13 +195,7 @@ impl Output {
             ws.created.format("%Y-%m-%d %H:%M UTC")
         );
         for m in &ws.roster {
-            text.push_str(&format!(
-                "  {:<10} {} <{}>  {}\n",
-                m.role.as_str(),
-                m.name,
-                m.email,
-                m.fingerprint
-            ));
+            text.push_str(&format!("  {:<10} {} <{}>  {}\n", m.role.as_str(), m.name, m.email, m.fingerprint));
         }
         self.print(&text);
     }
@@ -262,9 +204,8 @@ impl Output {
         if self.json {
             return self.json(report);
         }
-        let ops = |refs: &[countersign_core::sync::BundleRef]| {
-            refs.iter().map(|r| r.operations as usize).sum::<usize>()
-        };
+        let ops =
+            |refs: &[countersign_core::sync::BundleRef]| refs.iter().map(|r| r.operations as usize).sum::<usize>();
         let mut text = format!(
             "Written: {} bundle(s), {} operation(s)\nApplied: {} bundle(s), {} operation(s)\n",
             report.written.len(),
@@ -282,9 +223,7 @@ impl Output {
         if self.json {
             return self.json(status);
         }
-        let last = status.last_sync.map_or("never".to_string(), |t| {
-            t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-        });
+        let last = status.last_sync.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
         let mut text = format!(
             "Folder:  {}\nLast sync: {last}\nPending: {} operation(s) not yet written\n",
             status.folder, status.pending_operations
@@ -306,10 +245,7 @@ fn issues(text: &mut String, label: &str, list: &[FileIssue]) {
 fn forks(text: &mut String, list: &[Fork]) {
     text.push_str(&format!("Forks: {}\n", list.len()));
     for fork in list {
-        text.push_str(&format!(
-            "  {} device {} at {}: {}\n",
-            fork.author, fork.device, fork.seq, fork.reason
-        ));
+        text.push_str(&format!("  {} device {} at {}: {}\n", fork.author, fork.device, fork.seq, fork.reason));
         for file in &fork.files {
             text.push_str(&format!("    {file}\n"));
         }

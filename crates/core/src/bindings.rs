@@ -9,6 +9,7 @@ use ts_rs::{Config, TS};
 
 /// Every (file name, declaration) the UI imports, in a stable order.
 pub fn typescript() -> Vec<(String, String)> {
+    use crate::error::ErrorReport;
     use crate::home::HomeInfo;
     use crate::partner::*;
     let cfg = Config::new().with_large_int("number");
@@ -22,6 +23,7 @@ pub fn typescript() -> Vec<(String, String)> {
         )+};
     }
     add!(
+        ErrorReport,
         HomeInfo,
         PartnerId,
         Kind,

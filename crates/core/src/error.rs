@@ -12,30 +12,19 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// A file or folder could not be read or written.
     #[error("could not {action} {path}: {source}")]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
 
     /// No home at the given folder.
     #[error("there is no Countersign home at {0}; create one with `countersign init --name NAME --email EMAIL` (or pass --home DIR to use another)")]
     NoHome(PathBuf),
 
     /// `init` on a folder that already holds a home.
-    #[error(
-        "{0} already holds a Countersign home; pass --home DIR to create another one elsewhere"
-    )]
+    #[error("{0} already holds a Countersign home; pass --home DIR to create another one elsewhere")]
     HomeExists(PathBuf),
 
     /// The home or its database was written by a newer Countersign.
     #[error("{what} at {path} was written by a newer version of Countersign (format {found}, this version reads up to {supported}); update Countersign to open it")]
-    NewerVersion {
-        what: &'static str,
-        path: PathBuf,
-        found: i64,
-        supported: i64,
-    },
+    NewerVersion { what: &'static str, path: PathBuf, found: i64, supported: i64 },
 
     /// The home's description file is unreadable.
     #[error("the home file {path} is damaged ({detail}); restore it from a backup")]
@@ -51,11 +40,7 @@ pub enum Error {
 
     /// A line of the operation log is not a valid operation.
     #[error("the operation log {path} is damaged at line {line} ({detail}); restore the home from a backup")]
-    LogDamaged {
-        path: PathBuf,
-        line: usize,
-        detail: String,
-    },
+    LogDamaged { path: PathBuf, line: usize, detail: String },
 
     /// The passphrase does not unlock the key.
     #[error("wrong passphrase: it does not unlock the secret key {fingerprint}")]
@@ -70,9 +55,7 @@ pub enum Error {
     PassphraseUnavailable(String),
 
     /// An empty passphrase was given for a new or imported key.
-    #[error(
-        "the passphrase is empty; choose one that protects the secret key if the laptop is lost"
-    )]
+    #[error("the passphrase is empty; choose one that protects the secret key if the laptop is lost")]
     EmptyPassphrase,
 
     /// The file given as a secret key is not one.
@@ -101,19 +84,11 @@ pub enum Error {
 
     /// A value given by the user is not one of the accepted ones.
     #[error("invalid {what} \"{value}\": {expected}")]
-    InvalidValue {
-        what: &'static str,
-        value: String,
-        expected: String,
-    },
+    InvalidValue { what: &'static str, value: String, expected: String },
 
     /// Another member holds a live claim on the organisation.
     #[error("{partner} is claimed by {member} until {until}; talk to them first, or pass --force to go ahead anyway")]
-    ClaimedByOther {
-        partner: String,
-        member: String,
-        until: chrono::NaiveDate,
-    },
+    ClaimedByOther { partner: String, member: String, until: chrono::NaiveDate },
 
     /// The home has no workspace yet.
     #[error("this home has not joined a workspace yet; create one with `countersign workspace create --name NAME --folder DIR` or join one with `countersign workspace join --folder DIR`")]
@@ -136,14 +111,34 @@ pub enum Error {
     NotOnRoster(String),
 
     /// The shared folder cannot be used.
-    #[error(
-        "the shared folder {0} is not reachable; is the drive mounted or the sync tool running?"
-    )]
+    #[error("the shared folder {0} is not reachable; is the drive mounted or the sync tool running?")]
     FolderUnreachable(PathBuf),
 
     /// A value could not be encoded canonically.
     #[error("encoding error: {0}")]
     Canonical(#[from] crate::canonical::CanonicalError),
+}
+
+/// An error as it leaves the core for a person or a program: the CLI's `--json`
+/// errors and the desktop IPC both send this shape.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct ErrorReport {
+    /// Stable and machine-readable ([`Error::code`]): decide on this, never the message.
+    pub code: String,
+    /// What happened and what to do, for people.
+    pub message: String,
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(err: &Error) -> Self {
+        ErrorReport { code: err.code().to_string(), message: err.to_string() }
+    }
+}
+
+impl From<Error> for ErrorReport {
+    fn from(err: Error) -> Self {
+        ErrorReport::from(&err)
+    }
 }
 
 impl Error {
@@ -182,18 +177,10 @@ impl Error {
 
     /// An I/O error naming the action and the path.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            action,
-            path: path.into(),
-            source,
-        }
+        Error::Io { action, path: path.into(), source }
     }
 
     pub(crate) fn invalid(what: &'static str, value: &str, expected: impl Into<String>) -> Self {
-        Error::InvalidValue {
-            what,
-            value: value.to_string(),
-            expected: expected.into(),
-        }
+        Error::InvalidValue { what, value: value.to_string(), expected: expected.into() }
     }
 }

@@ -41,6 +41,12 @@ pub fn default_dir() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join("countersign"))
 }
 
+/// Where the demo home lives: beside the real one, never inside it, so invented
+/// records never mix with real ones (e.g. `~/.local/share/countersign-demo`).
+pub fn demo_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("countersign-demo"))
+}
+
 /// What `home.json` records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct HomeFile {
@@ -85,11 +91,7 @@ pub enum KeySource<'a> {
     /// Generate a new Ed25519/Cv25519 key for `name <email>`.
     Generate { name: &'a str, email: &'a str },
     /// Import an exported secret key; name and email default to its user ID.
-    Import {
-        path: &'a Path,
-        name: Option<&'a str>,
-        email: Option<&'a str>,
-    },
+    Import { path: &'a Path, name: Option<&'a str>, email: Option<&'a str> },
 }
 
 /// An open home.
@@ -105,12 +107,7 @@ pub struct Home {
 impl Home {
     /// Creates a home in `dir` (which must be missing or empty) with a key from
     /// `source`, protected by `passphrase`.
-    pub fn init(
-        dir: &Path,
-        source: KeySource<'_>,
-        passphrase: &Passphrase,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Home> {
+    pub fn init(dir: &Path, source: KeySource<'_>, passphrase: &Passphrase, clock: Arc<dyn Clock>) -> Result<Home> {
         Self::init_with(dir, source, passphrase, clock, false)
     }
 
@@ -135,24 +132,17 @@ impl Home {
         }
         let now = clock.now();
         let (key, name, email) = match source {
-            KeySource::Generate { name, email } => (
-                SecretKey::generate(name, email, passphrase, now)?,
-                name.trim().to_string(),
-                email.trim().to_string(),
-            ),
+            KeySource::Generate { name, email } => {
+                (SecretKey::generate(name, email, passphrase, now)?, name.trim().to_string(), email.trim().to_string())
+            }
             KeySource::Import { path, name, email } => {
                 let bytes = fs::read(path).map_err(|e| Error::io("read the key file", path, e))?;
                 let key = SecretKey::import(path, &bytes, passphrase, now)?;
-                let (uid_name, uid_email) =
-                    split_user_id(key.user_id().as_deref().unwrap_or_default());
+                let (uid_name, uid_email) = split_user_id(key.user_id().as_deref().unwrap_or_default());
                 let name = name.map(str::to_string).or(uid_name).unwrap_or_default();
                 let email = email.map(str::to_string).or(uid_email).unwrap_or_default();
                 if name.trim().is_empty() {
-                    return Err(Error::invalid(
-                        "name",
-                        "",
-                        "the key has no name in its user ID; pass --name NAME",
-                    ));
+                    return Err(Error::invalid("name", "", "the key has no name in its user ID; pass --name NAME"));
                 }
                 (key, name.trim().to_string(), email.trim().to_string())
             }
@@ -172,10 +162,7 @@ impl Home {
 
         // Build the home beside its destination and move it into place in one rename,
         // so a failure at any step leaves no half-made home behind.
-        let parent = dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| Error::io("create the folder", parent, e))?;
         let staging = tempfile::Builder::new()
             .prefix(".countersign-init-")
@@ -204,14 +191,7 @@ impl Home {
         let key = SecretKey::read(&dir.join(KEY_FILE))?;
         let log = OpLog::open(&dir.join(LOG_FILE))?;
         let store = Store::open(&dir.join(DB_FILE))?;
-        let mut home = Home {
-            dir: dir.to_owned(),
-            file,
-            key,
-            log,
-            store,
-            clock,
-        };
+        let mut home = Home { dir: dir.to_owned(), file, key, log, store, clock };
         home.catch_up()?;
         Ok(home)
     }
@@ -235,14 +215,11 @@ impl Home {
                 let mut store = Store::open(&fresh)?;
                 let (ops, end) = log.read_from(0)?;
                 store.apply_local(&ops, Some(end))?;
-                store
-                    .conn()
-                    .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+                store.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
             }
             let target = dir.join(DB_FILE);
             remove_db_files(&target)?;
-            fs::rename(&fresh, &target)
-                .map_err(|e| Error::io("replace the database", &target, e))?;
+            fs::rename(&fresh, &target).map_err(|e| Error::io("replace the database", &target, e))?;
             remove_db_files(&fresh)?;
         }
         let mut home = Home::open(dir, clock)?;
@@ -281,11 +258,7 @@ impl Home {
             .into_iter()
             .map(|body| {
                 hlc = hlc.tick(self.clock.now().timestamp_millis());
-                Operation {
-                    author: author.clone(),
-                    hlc,
-                    body,
-                }
+                Operation { author: author.clone(), hlc, body }
             })
             .collect();
         let end = self.log.append(&ops)?;
@@ -387,10 +360,7 @@ impl Home {
                 .and_then(|mut stmt| stmt.query_row([fingerprint], |row| row.get(0)))
                 .ok()
         };
-        MemberRef {
-            fingerprint: fingerprint.to_string(),
-            name,
-        }
+        MemberRef { fingerprint: fingerprint.to_string(), name }
     }
 }
 
@@ -403,29 +373,16 @@ fn read_home_file(dir: &Path) -> Result<HomeFile> {
     let path = dir.join(HOME_FILE);
     let bytes = match fs::read(&path) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::NoHome(dir.to_owned()))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NoHome(dir.to_owned())),
         Err(e) => return Err(Error::io("read", &path, e)),
     };
     let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| Error::HomeDamaged {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::HomeDamaged { path: path.clone(), detail: e.to_string() })?;
     let format = value.get("format").and_then(|f| f.as_i64()).unwrap_or(0);
     if format > HOME_FORMAT {
-        return Err(Error::NewerVersion {
-            what: "the home",
-            path,
-            found: format,
-            supported: HOME_FORMAT,
-        });
+        return Err(Error::NewerVersion { what: "the home", path, found: format, supported: HOME_FORMAT });
     }
-    serde_json::from_value(value).map_err(|e| Error::HomeDamaged {
-        path,
-        detail: e.to_string(),
-    })
+    serde_json::from_value(value).map_err(|e| Error::HomeDamaged { path, detail: e.to_string() })
 }
 
 /// Holds the home's write lock until dropped.
@@ -460,12 +417,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| Error::io("create", path, e))?;
-    file.write_all(bytes)
-        .and_then(|_| file.sync_all())
-        .map_err(|e| Error::io("write", path, e))
+    let mut file = options.open(path).map_err(|e| Error::io("create", path, e))?;
+    file.write_all(bytes).and_then(|_| file.sync_all()).map_err(|e| Error::io("write", path, e))
 }
 
 /// Splits `Name <email>` into its parts.
@@ -474,16 +427,10 @@ pub(crate) fn split_user_id(uid: &str) -> (Option<String>, Option<String>) {
         (Some(open), Some(close)) if open < close => {
             let name = uid[..open].trim();
             let email = uid[open + 1..close].trim();
-            (
-                (!name.is_empty()).then(|| name.to_string()),
-                (!email.is_empty()).then(|| email.to_string()),
-            )
+            ((!name.is_empty()).then(|| name.to_string()), (!email.is_empty()).then(|| email.to_string()))
         }
         _ if uid.contains('@') => (None, Some(uid.trim().to_string())),
-        _ => (
-            (!uid.trim().is_empty()).then(|| uid.trim().to_string()),
-            None,
-        ),
+        _ => ((!uid.trim().is_empty()).then(|| uid.trim().to_string()), None),
     }
 }
 
@@ -497,10 +444,7 @@ mod tests {
             split_user_id("Alice Doe <alice@example.org>"),
             (Some("Alice Doe".into()), Some("alice@example.org".into()))
         );
-        assert_eq!(
-            split_user_id("bob@example.org"),
-            (None, Some("bob@example.org".into()))
-        );
+        assert_eq!(split_user_id("bob@example.org"), (None, Some("bob@example.org".into())));
         assert_eq!(split_user_id("Carol"), (Some("Carol".into()), None));
     }
 }

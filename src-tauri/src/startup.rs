@@ -1,0 +1,107 @@
+//! Which home the app opens at start-up.
+//!
+//! The member's own home when there is one; otherwise the demo home, which lives in a
+//! folder of its own so invented records never mix with real ones.
+
+use crate::commands::CommandError;
+use countersign_core::{demo, Clock, Error, Home};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where to look for the member's home and where the demo home lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locations {
+    /// The member's home: `COUNTERSIGN_HOME`, else the platform's data folder.
+    pub home: Option<PathBuf>,
+    /// The demo home, used when `home` holds no home.
+    pub demo: Option<PathBuf>,
+}
+
+impl Locations {
+    /// The folders named by the environment and the platform.
+    pub fn from_env() -> Self {
+        let home = std::env::var_os("COUNTERSIGN_HOME")
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from)
+            .or_else(countersign_core::home::default_dir);
+        let demo = countersign_core::home::demo_dir();
+        Locations { home, demo }
+    }
+}
+
+/// Opens the member's home, or the demo home (created on first use) when there is
+/// none yet.
+pub fn open_home(at: &Locations, clock: Arc<dyn Clock>) -> Result<Home, CommandError> {
+    if let Some(dir) = &at.home {
+        match Home::open(dir, clock.clone()) {
+            Err(Error::NoHome(_)) => {}
+            opened => return Ok(opened?),
+        }
+    }
+    let Some(dir) = &at.demo else {
+        return Err(CommandError {
+            code: "no-data-folder".into(),
+            message: "this system names no data folder for the demo home; set COUNTERSIGN_HOME to your home folder"
+                .into(),
+        });
+    };
+    match Home::open(dir, clock.clone()) {
+        Err(Error::NoHome(_)) => Ok(demo::create(dir, clock)?),
+        opened => Ok(opened?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use countersign_core::home::KeySource;
+    use countersign_core::key::Passphrase;
+    use countersign_core::FixedClock;
+
+    fn clock() -> Arc<dyn Clock> {
+        Arc::new(FixedClock::at_date(2026, 3, 1))
+    }
+
+    #[test]
+    fn without_a_home_the_demo_is_created_in_its_own_folder_then_reopened() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let at = Locations { home: Some(tmp.path().join("real")), demo: Some(tmp.path().join("demo")) };
+
+        let first = open_home(&at, clock()).expect("demo home");
+        assert!(first.info().demo);
+        assert_eq!(first.dir(), tmp.path().join("demo"));
+        assert!(!tmp.path().join("real").exists(), "the member's folder is left alone");
+        let fingerprint = first.info().fingerprint;
+        drop(first);
+
+        let again = open_home(&at, clock()).expect("demo home again");
+        assert_eq!(again.info().fingerprint, fingerprint, "the demo is reopened, not recreated");
+    }
+
+    #[test]
+    fn a_members_home_is_opened_and_the_demo_is_not_touched() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let real = tmp.path().join("real");
+        let source = KeySource::Generate { name: "Alice", email: "alice@example.org" };
+        Home::init(&real, source, &Passphrase::from("secret"), clock()).expect("init");
+        let at = Locations { home: Some(real.clone()), demo: Some(tmp.path().join("demo")) };
+
+        let home = open_home(&at, clock()).expect("the member's home");
+        assert_eq!(home.info().name, "Alice");
+        assert!(!home.info().demo);
+        assert!(!tmp.path().join("demo").exists());
+    }
+
+    #[test]
+    fn a_damaged_home_is_reported_not_replaced_by_the_demo() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let real = tmp.path().join("real");
+        std::fs::create_dir_all(&real).expect("folder");
+        std::fs::write(real.join("home.json"), b"{ not json").expect("write");
+        let at = Locations { home: Some(real), demo: Some(tmp.path().join("demo")) };
+
+        let err = open_home(&at, clock()).err().expect("an error");
+        assert_eq!(err.code, "home-damaged");
+        assert!(!tmp.path().join("demo").exists());
+    }
+}

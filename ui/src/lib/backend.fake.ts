@@ -1,0 +1,89 @@
+// A test implementation of backend.ts: the same functions over records held in
+// memory, filtering the way the core does. A test file replaces the backend's calls
+// with mock functions, keeping the rest of the module:
+//
+//   vi.mock("./backend", async (real) => ({ ...(await real()), homeInfo: vi.fn(), listPartners: vi.fn() }));
+//
+// then `useFakeBackend()` gives those functions their behaviour. Nothing here reaches Tauri.
+
+import { vi } from "vitest";
+import * as backend from "./backend";
+import { BackendError } from "./backend";
+import type { HomeInfo } from "./bindings/HomeInfo";
+import type { PartnerFilter } from "./bindings/PartnerFilter";
+import type { PartnerSummary } from "./bindings/PartnerSummary";
+
+export const member = { fingerprint: "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678", name: "Alice Aalders" };
+
+export const home: HomeInfo = {
+  fingerprint: member.fingerprint,
+  name: member.name,
+  email: "alice@example.org",
+  device: "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+  home: "/home/alice/.local/share/countersign",
+  created: "2026-03-01T09:00:00Z",
+  demo: false,
+};
+
+function partner(name: string, fields: Partial<PartnerSummary>): PartnerSummary {
+  return {
+    id: name.toLowerCase(),
+    name,
+    kind: "company",
+    stage: "prospect",
+    owner: null,
+    tags: [],
+    website: null,
+    last_contact: null,
+    claims: [],
+    ...fields,
+  };
+}
+
+export const partners: PartnerSummary[] = [
+  partner("Acme Cloud", {
+    stage: "partner",
+    owner: member,
+    tags: ["hosting", "sponsor"],
+    website: "https://acme.example",
+    last_contact: "2026-02-14",
+  }),
+  partner("City of Utrecht", { kind: "public-administration", stage: "contacted", tags: ["government"] }),
+  partner("Delft University of Technology", { kind: "academia", stage: "partner", tags: ["research"] }),
+  partner("Ember Systems", { tags: ["sponsor"], claims: [{ member, until: "2026-04-01" }] }),
+];
+
+/** Mirrors the core's filter: stage exactly, search in name, website or tags. */
+export function applyFilter(rows: PartnerSummary[], filter: PartnerFilter): PartnerSummary[] {
+  const text = filter.search?.toLowerCase() ?? null;
+  return rows.filter(
+    (p) =>
+      (filter.stage === null || p.stage === filter.stage) &&
+      (filter.tag === null || p.tags.includes(filter.tag)) &&
+      (text === null ||
+        p.name.toLowerCase().includes(text) ||
+        (p.website ?? "").toLowerCase().includes(text) ||
+        p.tags.some((t) => t.includes(text))),
+  );
+}
+
+export interface FakeBackend {
+  home?: HomeInfo;
+  partners?: PartnerSummary[];
+  /** Makes every call fail with this error. */
+  failure?: BackendError;
+}
+
+/** Points the mocked backend module at records held in memory. */
+export function useFakeBackend(fake: FakeBackend = {}) {
+  const rows = fake.partners ?? partners;
+  const homeInfo = vi.mocked(backend.homeInfo).mockImplementation(async () => {
+    if (fake.failure) throw fake.failure;
+    return fake.home ?? home;
+  });
+  const listPartners = vi.mocked(backend.listPartners).mockImplementation(async (filter) => {
+    if (fake.failure) throw fake.failure;
+    return applyFilter(rows, filter);
+  });
+  return { homeInfo, listPartners };
+}
