@@ -7,7 +7,7 @@ SHELL := bash
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug
 
-.PHONY: all setup setup-test ui build run test test-rust test-keyring test-ui test-desktop fmt bindings package clean
+.PHONY: all setup setup-test ui build run test test-rust test-keyring test-ui test-desktop bench fmt bindings package clean
 
 all: build
 
@@ -48,6 +48,11 @@ test-ui:
 # WebDriver journeys against the real app under Xvfb; screenshots in artifacts/.
 test-desktop:
 	scripts/e2e-desktop.sh $(BIN)/countersign-desktop $(BIN)/countersign
+
+# Benchmarks, outside `make test`: figures and ratios against the peers measured in
+# the same run. BENCH_BUNDLES=1000 for a quick run.
+bench: setup-test
+	cargo bench -p countersign-core --bench sync
 
 fmt:
 	cargo fmt --all

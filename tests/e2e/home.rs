@@ -19,32 +19,18 @@ fn a_new_member_gets_a_key_that_gnupg_accepts() {
     fs::write(&cert_file, &cert).unwrap();
     let gpg = Gpg::new();
     gpg.run(&["--import", cert_file.to_str().unwrap()]).ok();
-    let listing = gpg
-        .run(&["--with-colons", "--fingerprint", "--list-keys"])
-        .ok();
-    assert!(
-        listing.contains(&format!("fpr:::::::::{fpr}:")),
-        "{listing}"
-    );
+    let listing = gpg.run(&["--with-colons", "--fingerprint", "--list-keys"]).ok();
+    assert!(listing.contains(&format!("fpr:::::::::{fpr}:")), "{listing}");
     // An Ed25519 primary key and a Cv25519 encryption subkey.
-    assert!(
-        listing.contains(":ed25519:") && listing.contains(":cv25519:"),
-        "{listing}"
-    );
+    assert!(listing.contains(":ed25519:") && listing.contains(":cv25519:"), "{listing}");
 
     // The secret key on disk is protected: GnuPG sees every secret part encrypted.
     let key_path = alice.home.join("key.asc");
-    let packets = gpg
-        .run(&["--list-packets", key_path.to_str().unwrap()])
-        .ok();
-    let secret_parts = packets.matches(":secret key packet:").count()
-        + packets.matches(":secret sub key packet:").count();
+    let packets = gpg.run(&["--list-packets", key_path.to_str().unwrap()]).ok();
+    let secret_parts =
+        packets.matches(":secret key packet:").count() + packets.matches(":secret sub key packet:").count();
     assert_eq!(secret_parts, 3, "{packets}");
-    assert_eq!(
-        packets.matches("[v4 protected]").count(),
-        secret_parts,
-        "{packets}"
-    );
+    assert_eq!(packets.matches("[v4 protected]").count(), secret_parts, "{packets}");
     assert!(packets.contains("iter+salt S2K"), "{packets}");
 }
 
@@ -64,31 +50,11 @@ fn a_key_made_by_gnupg_imports_with_the_same_fingerprint() {
     let listing = gpg.run(&["--with-colons", "--list-keys"]).ok();
     let fpr = listing
         .lines()
-        .find_map(|l| {
-            l.strip_prefix("fpr:::::::::")
-                .and_then(|r| r.strip_suffix(':'))
-        })
+        .find_map(|l| l.strip_prefix("fpr:::::::::").and_then(|r| r.strip_suffix(':')))
         .expect("gpg lists the new key's fingerprint")
         .to_string();
-    gpg.run(&[
-        "--passphrase",
-        "gina's secret",
-        "--quick-add-key",
-        &fpr,
-        "cv25519",
-        "encr",
-        "never",
-    ])
-    .ok();
-    let exported = gpg
-        .run(&[
-            "--passphrase",
-            "gina's secret",
-            "--armor",
-            "--export-secret-keys",
-            &fpr,
-        ])
-        .ok();
+    gpg.run(&["--passphrase", "gina's secret", "--quick-add-key", &fpr, "cv25519", "encr", "never"]).ok();
+    let exported = gpg.run(&["--passphrase", "gina's secret", "--armor", "--export-secret-keys", &fpr]).ok();
 
     let mut gina = Member::new("Gina");
     let key_file = gina.scratch().join("gina-secret.asc");
@@ -96,14 +62,11 @@ fn a_key_made_by_gnupg_imports_with_the_same_fingerprint() {
 
     // The wrong passphrase: refused, and no home is left behind.
     gina.passphrase = "not it".into();
-    gina.run(&["init", "--import-key", key_file.to_str().unwrap()])
-        .fails_with("wrong passphrase");
+    gina.run(&["init", "--import-key", key_file.to_str().unwrap()]).fails_with("wrong passphrase");
     assert!(!gina.home.exists(), "a failed import left a home behind");
 
     gina.passphrase = "gina's secret".into();
-    let info = gina
-        .run(&["--json", "init", "--import-key", key_file.to_str().unwrap()])
-        .json();
+    let info = gina.run(&["--json", "init", "--import-key", key_file.to_str().unwrap()]).json();
     assert_eq!(info["fingerprint"], fpr.as_str());
     assert_eq!(info["name"], "Gina Board");
     assert_eq!(info["email"], "gina@example.org");
@@ -114,19 +77,8 @@ fn a_key_made_by_gnupg_imports_with_the_same_fingerprint() {
 #[test]
 fn a_key_without_encryption_subkey_or_a_public_certificate_is_refused() {
     let gpg = Gpg::new();
-    gpg.run(&[
-        "--passphrase",
-        "pw",
-        "--quick-gen-key",
-        "Sign Only <s@example.org>",
-        "ed25519",
-        "sign",
-        "never",
-    ])
-    .ok();
-    let secret = gpg
-        .run(&["--passphrase", "pw", "--armor", "--export-secret-keys"])
-        .ok();
+    gpg.run(&["--passphrase", "pw", "--quick-gen-key", "Sign Only <s@example.org>", "ed25519", "sign", "never"]).ok();
+    let secret = gpg.run(&["--passphrase", "pw", "--armor", "--export-secret-keys"]).ok();
     let public = gpg.run(&["--armor", "--export"]).ok();
     let mut m = Member::new("Sam");
     m.passphrase = "pw".into();
@@ -136,14 +88,10 @@ fn a_key_without_encryption_subkey_or_a_public_certificate_is_refused() {
     fs::write(&secret_file, secret).unwrap();
     fs::write(&public_file, public).unwrap();
     fs::write(&text_file, "this is not a key\n").unwrap();
-    m.run(&["init", "--import-key", secret_file.to_str().unwrap()])
-        .fails_with("no secret subkey that can decrypt");
-    m.run(&["init", "--import-key", public_file.to_str().unwrap()])
-        .fails_with("only a public certificate");
-    m.run(&["init", "--import-key", text_file.to_str().unwrap()])
-        .fails_with("is not an OpenPGP secret key");
-    m.run(&["init", "--import-key", "/nonexistent/key.asc"])
-        .fails_with("could not read the key file");
+    m.run(&["init", "--import-key", secret_file.to_str().unwrap()]).fails_with("no secret subkey that can decrypt");
+    m.run(&["init", "--import-key", public_file.to_str().unwrap()]).fails_with("only a public certificate");
+    m.run(&["init", "--import-key", text_file.to_str().unwrap()]).fails_with("is not an OpenPGP secret key");
+    m.run(&["init", "--import-key", "/nonexistent/key.asc"]).fails_with("could not read the key file");
     assert!(!m.home.exists());
 }
 
@@ -157,11 +105,9 @@ fn bad_input_to_init_changes_nothing() {
     assert_eq!(fs::read(alice.home.join("home.json")).unwrap(), before);
 
     let mut bob = Member::new("Bob");
-    bob.run(&["init", "--name", "Bob", "--email", "not-an-address"])
-        .fails_with("invalid email address");
+    bob.run(&["init", "--name", "Bob", "--email", "not-an-address"]).fails_with("invalid email address");
     bob.passphrase = String::new();
-    bob.run(&["init", "--name", "Bob", "--email", "bob@example.org"])
-        .fails_with("passphrase is empty");
+    bob.run(&["init", "--name", "Bob", "--email", "bob@example.org"]).fails_with("passphrase is empty");
     // No passphrase anywhere and no terminal to ask on.
     let run = bob
         .command(&["init", "--name", "Bob", "--email", "bob@example.org"])
@@ -175,23 +121,11 @@ fn bad_input_to_init_changes_nothing() {
     let file = bob.scratch().join("pass");
     fs::write(&file, "from a file\n").unwrap();
     let out = bob
-        .command(&[
-            "--passphrase-file",
-            file.to_str().unwrap(),
-            "init",
-            "--name",
-            "Bob",
-            "--email",
-            "bob@example.org",
-        ])
+        .command(&["--passphrase-file", file.to_str().unwrap(), "init", "--name", "Bob", "--email", "bob@example.org"])
         .env_remove("COUNTERSIGN_PASSPHRASE")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     bob.passphrase = "from a file".into();
     bob.run(&["key", "check"]).ok();
     bob.passphrase = "wrong".into();
@@ -201,44 +135,19 @@ fn bad_input_to_init_changes_nothing() {
 #[test]
 fn commands_without_a_home_say_how_to_create_one() {
     let nobody = Member::new("Nobody");
-    nobody
-        .run(&["partner", "list"])
-        .fails_with("countersign init");
+    nobody.run(&["partner", "list"]).fails_with("countersign init");
     let err = nobody.run(&["--json", "digest"]);
     assert_ne!(err.code, 0);
-    let parsed: serde_json::Value =
-        serde_json::from_str(err.stderr.trim()).expect("a JSON error on stderr");
+    let parsed: serde_json::Value = serde_json::from_str(err.stderr.trim()).expect("a JSON error on stderr");
     assert_eq!(parsed["error"]["code"], "no-home");
 }
 
 #[test]
 fn rebuild_recreates_a_damaged_or_missing_database_with_the_same_digest() {
     let alice = Member::init("Alice");
-    alice
-        .run(&["partner", "add", "Acme Cloud", "--tag", "sponsor"])
-        .ok();
-    alice
-        .run(&[
-            "partner",
-            "set",
-            "Acme Cloud",
-            "--stage",
-            "partner",
-            "--notes",
-            "Renews in May",
-        ])
-        .ok();
-    alice
-        .run(&[
-            "partner",
-            "log",
-            "Acme Cloud",
-            "--channel",
-            "call",
-            "--summary",
-            "Renewal talk",
-        ])
-        .ok();
+    alice.run(&["partner", "add", "Acme Cloud", "--tag", "sponsor"]).ok();
+    alice.run(&["partner", "set", "Acme Cloud", "--stage", "partner", "--notes", "Renews in May"]).ok();
+    alice.run(&["partner", "log", "Acme Cloud", "--channel", "call", "--summary", "Renewal talk"]).ok();
     let digest = alice.digest();
     assert_eq!(alice.run(&["rebuild"]).ok().trim(), digest);
     assert_eq!(alice.digest(), digest);
@@ -249,9 +158,7 @@ fn rebuild_recreates_a_damaged_or_missing_database_with_the_same_digest() {
         let _ = fs::remove_file(format!("{}{suffix}", db.display()));
     }
     fs::write(&db, vec![0x5au8; 16384]).unwrap();
-    alice
-        .run(&["partner", "list"])
-        .fails_with("run `countersign rebuild`");
+    alice.run(&["partner", "list"]).fails_with("run `countersign rebuild`");
     assert_eq!(alice.run(&["rebuild"]).ok().trim(), digest);
     let list = alice.json(&["partner", "list"]);
     assert_eq!(list[0]["stage"], "partner");
@@ -265,11 +172,7 @@ fn rebuild_recreates_a_damaged_or_missing_database_with_the_same_digest() {
 fn a_home_or_database_from_a_newer_version_is_refused() {
     let alice = Member::init("Alice");
     let path = alice.home.join("home.json");
-    let text = fs::read_to_string(&path)
-        .unwrap()
-        .replace("\"format\": 1", "\"format\": 99");
+    let text = fs::read_to_string(&path).unwrap().replace("\"format\": 1", "\"format\": 99");
     fs::write(&path, text).unwrap();
-    alice
-        .run(&["partner", "list"])
-        .fails_with("newer version of Countersign");
+    alice.run(&["partner", "list"]).fails_with("newer version of Countersign");
 }

@@ -6,33 +6,19 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn files(list: &Value) -> Vec<String> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["file"].as_str().unwrap().to_string())
-        .collect()
+    list.as_array().unwrap().iter().map(|i| i["file"].as_str().unwrap().to_string()).collect()
 }
 
 fn names(member: &Member) -> Vec<String> {
     let list = member.json(&["partner", "list"]);
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_string())
-        .collect()
+    list.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect()
 }
 
 /// A GnuPG home holding `signer`'s secret key and every member's certificate: real
 /// `gpg` is how the scenarios read and forge bundles, as an attacker or auditor would.
 fn gpg_as(signer: &Member, everyone: &[&Member]) -> Gpg {
     let gpg = Gpg::new();
-    gpg.run(&[
-        "--passphrase",
-        &signer.passphrase,
-        "--import",
-        signer.home.join("key.asc").to_str().unwrap(),
-    ])
-    .ok();
+    gpg.run(&["--passphrase", &signer.passphrase, "--import", signer.home.join("key.asc").to_str().unwrap()]).ok();
     for m in everyone {
         let cert = m.scratch().join("for-gpg.asc");
         fs::write(&cert, m.run(&["key", "export"]).ok()).unwrap();
@@ -42,14 +28,7 @@ fn gpg_as(signer: &Member, everyone: &[&Member]) -> Gpg {
 }
 
 fn gpg_decrypt(gpg: &Gpg, who: &Member, file: &Path) -> Value {
-    let out = gpg
-        .run(&[
-            "--passphrase",
-            &who.passphrase,
-            "--decrypt",
-            file.to_str().unwrap(),
-        ])
-        .ok();
+    let out = gpg.run(&["--passphrase", &who.passphrase, "--decrypt", file.to_str().unwrap()]).ok();
     serde_json::from_str(&out).expect("the payload is JSON")
 }
 
@@ -57,16 +36,10 @@ fn gpg_decrypt(gpg: &Gpg, who: &Member, file: &Path) -> Value {
 fn gpg_seal(gpg: &Gpg, signer: &Member, recipients: &[&Member], payload: &Value, out: &Path) {
     let input = out.with_extension("json");
     fs::write(&input, serde_json::to_string(payload).unwrap()).unwrap();
-    let mut args: Vec<String> = [
-        "--passphrase",
-        &signer.passphrase,
-        "--trust-model",
-        "always",
-        "--local-user",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut args: Vec<String> = ["--passphrase", &signer.passphrase, "--trust-model", "always", "--local-user"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     args.push(signer.fingerprint());
     for r in recipients {
         args.push("--recipient".into());
@@ -88,34 +61,15 @@ fn offline_edits_merge_to_the_same_records_in_any_order() {
     assert_eq!(shown["id"], board.id.as_str());
     assert_eq!(shown["name"], "NixOS Foundation");
     assert_eq!(shown["roster"].as_array().unwrap().len(), 3);
-    assert!(shown["roster"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|m| m["name"] == "Bob" && m["role"] == "board"));
+    assert!(shown["roster"].as_array().unwrap().iter().any(|m| m["name"] == "Bob" && m["role"] == "board"));
 
     // Both record the same organisation and edit it, offline.
-    alice
-        .run(&["partner", "add", "Acme Cloud", "--tag", "sponsor"])
-        .ok();
-    alice
-        .run(&[
-            "partner",
-            "set",
-            "Acme Cloud",
-            "--stage",
-            "contacted",
-            "--notes",
-            "Alice's note",
-        ])
-        .ok();
+    alice.run(&["partner", "add", "Acme Cloud", "--tag", "sponsor"]).ok();
+    alice.run(&["partner", "set", "Acme Cloud", "--stage", "contacted", "--notes", "Alice's note"]).ok();
     bob.run(&["partner", "add", "ACME cloud"]).ok();
-    bob.run(&["partner", "set", "Acme Cloud", "--stage", "in-discussion"])
-        .ok();
+    bob.run(&["partner", "set", "Acme Cloud", "--stage", "in-discussion"]).ok();
     bob.run(&["partner", "add", "Borealis Compute"]).ok();
-    carol
-        .run(&["partner", "add", "Delft University", "--kind", "academia"])
-        .ok();
+    carol.run(&["partner", "add", "Delft University", "--kind", "academia"]).ok();
 
     // Alice syncs first, then Bob, then Carol; then everyone again (the other order).
     let first = board.sync(0);
@@ -128,20 +82,14 @@ fn offline_edits_merge_to_the_same_records_in_any_order() {
     let digest = alice.digest();
     assert_eq!(bob.digest(), digest);
     assert_eq!(carol.digest(), digest);
-    assert_eq!(
-        names(carol),
-        ["ACME cloud", "Borealis Compute", "Delft University"].map(String::from)
-    );
+    assert_eq!(names(carol), ["ACME cloud", "Borealis Compute", "Delft University"].map(String::from));
     let acme = carol.json(&["partner", "show", "acme cloud"]);
     assert_eq!(acme["stage"], "in-discussion", "Bob's later stage wins");
     assert_eq!(acme["notes"], "Alice's note");
 
     // Syncing again changes nothing; an old bundle copied back changes nothing.
     let again = board.sync(1);
-    assert!(
-        again["applied"].as_array().unwrap().is_empty()
-            && again["written"].as_array().unwrap().is_empty()
-    );
+    assert!(again["applied"].as_array().unwrap().is_empty() && again["written"].as_array().unwrap().is_empty());
     let old = &board.bundles_of(0)[0];
     let copy = fs::read(old).unwrap();
     fs::remove_file(old).unwrap();
@@ -160,55 +108,22 @@ fn a_new_laptop_joins_and_replays_the_folder_to_the_same_digest() {
     let board = Board::new(&["Alice", "Bob"]);
     let alice = &board.members[0];
     alice.run(&["partner", "add", "Acme Cloud"]).ok();
-    alice
-        .run(&[
-            "partner",
-            "log",
-            "Acme Cloud",
-            "--channel",
-            "call",
-            "--summary",
-            "Renewal",
-        ])
-        .ok();
+    alice.run(&["partner", "log", "Acme Cloud", "--channel", "call", "--summary", "Renewal"]).ok();
     board.sync(0);
 
     // Alice restores her key on a new laptop: a new home, a new device.
     let mut laptop = Member::new("Alice");
     laptop.passphrase = alice.passphrase.clone();
-    laptop
-        .run(&[
-            "init",
-            "--import-key",
-            alice.home.join("key.asc").to_str().unwrap(),
-        ])
-        .ok();
+    laptop.run(&["init", "--import-key", alice.home.join("key.asc").to_str().unwrap()]).ok();
     let folder = board.folder.path().to_str().unwrap();
-    laptop
-        .run(&[
-            "workspace",
-            "join",
-            "--folder",
-            folder,
-            "--workspace",
-            &board.id[..12],
-        ])
-        .ok();
+    laptop.run(&["workspace", "join", "--folder", folder, "--workspace", &board.id[..12]]).ok();
     laptop.run(&["sync"]).ok();
     assert_eq!(laptop.digest(), alice.digest());
-    assert_ne!(
-        laptop.json(&["whoami"])["device"],
-        alice.json(&["whoami"])["device"]
-    );
-    laptop
-        .run(&["partner", "set", "Acme Cloud", "--stage", "partner"])
-        .ok();
+    assert_ne!(laptop.json(&["whoami"])["device"], alice.json(&["whoami"])["device"]);
+    laptop.run(&["partner", "set", "Acme Cloud", "--stage", "partner"]).ok();
     laptop.run(&["sync"]).ok();
     board.sync(1);
-    assert_eq!(
-        board.members[1].json(&["partner", "show", "Acme Cloud"])["stage"],
-        "partner"
-    );
+    assert_eq!(board.members[1].json(&["partner", "show", "Acme Cloud"])["stage"], "partner");
 }
 
 #[test]
@@ -217,42 +132,15 @@ fn join_is_refused_without_the_roster_or_the_right_id() {
     let folder = board.folder.path().to_str().unwrap();
     let stranger = Member::init("Stranger");
     stranger
-        .run(&[
-            "workspace",
-            "join",
-            "--folder",
-            folder,
-            "--workspace",
-            &board.id,
-        ])
+        .run(&["workspace", "join", "--folder", folder, "--workspace", &board.id])
         .fails_with("not on this workspace's roster");
-    stranger
-        .run(&[
-            "workspace",
-            "join",
-            "--folder",
-            folder,
-            "--workspace",
-            "0123456789ab",
-        ])
-        .fails_with("no workspace");
+    stranger.run(&["workspace", "join", "--folder", folder, "--workspace", "0123456789ab"]).fails_with("no workspace");
     // Without an id and without a terminal to confirm on, the id must be given.
-    stranger
-        .run(&["workspace", "join", "--folder", folder])
-        .fails_with("--workspace ID");
+    stranger.run(&["workspace", "join", "--folder", folder]).fails_with("--workspace ID");
     board.members[1]
-        .run(&[
-            "workspace",
-            "join",
-            "--folder",
-            folder,
-            "--workspace",
-            &board.id,
-        ])
+        .run(&["workspace", "join", "--folder", folder, "--workspace", &board.id])
         .fails_with("already belongs");
-    stranger
-        .run(&["sync"])
-        .fails_with("has not joined a workspace");
+    stranger.run(&["sync"]).fails_with("has not joined a workspace");
     // A replaced genesis no longer matches its id.
     let genesis = board.dir().join("genesis.pgp");
     let mut bytes = fs::read(&genesis).unwrap();
@@ -261,14 +149,7 @@ fn join_is_refused_without_the_roster_or_the_right_id() {
     fs::write(&genesis, bytes).unwrap();
     let newcomer = Member::init("Bob");
     newcomer
-        .run(&[
-            "workspace",
-            "join",
-            "--folder",
-            folder,
-            "--workspace",
-            &board.id,
-        ])
+        .run(&["workspace", "join", "--folder", folder, "--workspace", &board.id])
         .fails_with("hash is not the workspace id");
 }
 
@@ -279,93 +160,36 @@ fn a_claim_made_on_one_laptop_warns_on_another_after_sync() {
     alice.run(&["partner", "add", "Ember Systems"]).ok();
     board.sync(0);
     board.sync(1);
-    bob.run(&["partner", "claim", "Ember Systems", "--days", "14"])
-        .ok();
+    bob.run(&["partner", "claim", "Ember Systems", "--days", "14"]).ok();
     board.sync(1);
     board.sync(0);
     let err = alice
-        .run(&[
-            "partner",
-            "log",
-            "Ember Systems",
-            "--channel",
-            "email",
-            "--summary",
-            "Hello",
-        ])
+        .run(&["partner", "log", "Ember Systems", "--channel", "email", "--summary", "Hello"])
         .fails_with("is claimed by Bob");
     assert!(err.contains("--force"), "{err}");
-    alice
-        .run(&["partner", "claim", "Ember Systems"])
-        .fails_with("is claimed by Bob");
-    alice
-        .run(&[
-            "partner",
-            "log",
-            "Ember Systems",
-            "--channel",
-            "email",
-            "--summary",
-            "Hello",
-            "--force",
-        ])
-        .ok();
+    alice.run(&["partner", "claim", "Ember Systems"]).fails_with("is claimed by Bob");
+    alice.run(&["partner", "log", "Ember Systems", "--channel", "email", "--summary", "Hello", "--force"]).ok();
 }
 
 #[test]
 fn any_member_opens_a_bundle_with_stock_gpg_and_the_folder_host_reads_nothing() {
     let board = Board::new(&["Alice", "Bob", "Carol"]);
     let [alice, bob, carol] = [&board.members[0], &board.members[1], &board.members[2]];
-    alice
-        .run(&[
-            "partner",
-            "add",
-            "Zebra Confidential Holdings",
-            "--tag",
-            "secretive",
-        ])
-        .ok();
-    alice
-        .run(&[
-            "partner",
-            "contact",
-            "add",
-            "Zebra Confidential Holdings",
-            "--person",
-            "Quentin Quill",
-        ])
-        .ok();
+    alice.run(&["partner", "add", "Zebra Confidential Holdings", "--tag", "secretive"]).ok();
+    alice.run(&["partner", "contact", "add", "Zebra Confidential Holdings", "--person", "Quentin Quill"]).ok();
     board.sync(0);
 
     let bundle = &board.bundles_of(0)[0];
     let gpg = gpg_as(bob, &[alice, bob, carol]);
-    let out = gpg.run(&[
-        "--passphrase",
-        &bob.passphrase,
-        "--decrypt",
-        bundle.to_str().unwrap(),
-    ]);
+    let out = gpg.run(&["--passphrase", &bob.passphrase, "--decrypt", bundle.to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        out.stdout.contains("Zebra Confidential Holdings") && out.stdout.contains("Quentin Quill")
-    );
-    assert!(
-        out.stderr.contains("Good signature from \"Alice"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stdout.contains("Zebra Confidential Holdings") && out.stdout.contains("Quentin Quill"));
+    assert!(out.stderr.contains("Good signature from \"Alice"), "{}", out.stderr);
 
     // Whoever hosts the folder has only ciphertext: no names, no tags, no roster.
     for file in walk(board.folder.path()) {
         let bytes = fs::read(&file).unwrap();
-        for needle in [
-            "Zebra",
-            "Quentin",
-            "secretive",
-            "Alice",
-            "alice@example.org",
-            "NixOS Foundation",
-        ] {
+        for needle in ["Zebra", "Quentin", "secretive", "Alice", "alice@example.org", "NixOS Foundation"] {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
                 "{needle} readable in {}",
@@ -415,25 +239,13 @@ fn hostile_and_broken_files_are_set_aside_with_reasons_and_the_rest_applies() {
     fs::create_dir_all(&forged_dir).unwrap();
     let mut claimed = template.clone();
     claimed["device"] = Value::from("0".repeat(32));
-    gpg_seal(
-        &gpg_carol,
-        carol,
-        &[alice, bob, carol],
-        &claimed,
-        &forged_dir.join("00000001.pgp"),
-    );
+    gpg_seal(&gpg_carol, carol, &[alice, bob, carol], &claimed, &forged_dir.join("00000001.pgp"));
 
     // 3. A sequence gap: Bob's own signature on a bundle numbered 3 that follows 1.
     let mut gap = template.clone();
     gap["seq"] = Value::from(3);
     gap["prev"] = Value::from(sha256_hex(&fs::read(&bob_first).unwrap()));
-    gpg_seal(
-        &gpg_bob,
-        bob,
-        &[alice, bob, carol],
-        &gap,
-        &bob_dir.join("00000003.pgp"),
-    );
+    gpg_seal(&gpg_bob, bob, &[alice, bob, carol], &gap, &bob_dir.join("00000003.pgp"));
 
     // 4. A key not on the roster, in a workspace of its own that includes Alice.
     let mallory = Member::init("Mallory");
@@ -456,16 +268,8 @@ fn hostile_and_broken_files_are_set_aside_with_reasons_and_the_rest_applies() {
         .ok();
     mallory.run(&["partner", "add", "Mallory Corp"]).ok();
     mallory.run(&["sync"]).ok();
-    let mallory_bundle = walk(outside.path())
-        .into_iter()
-        .find(|p| p.ends_with("00000001.pgp"))
-        .unwrap();
-    let device = mallory_bundle
-        .parent()
-        .unwrap()
-        .file_name()
-        .unwrap()
-        .to_owned();
+    let mallory_bundle = walk(outside.path()).into_iter().find(|p| p.ends_with("00000001.pgp")).unwrap();
+    let device = mallory_bundle.parent().unwrap().file_name().unwrap().to_owned();
     let mallory_dir = board.dir().join(mallory.fingerprint()).join(&device);
     fs::create_dir_all(&mallory_dir).unwrap();
     fs::copy(&mallory_bundle, mallory_dir.join("00000001.pgp")).unwrap();
@@ -474,13 +278,7 @@ fn hostile_and_broken_files_are_set_aside_with_reasons_and_the_rest_applies() {
     let other = tempfile::tempdir().unwrap();
     let mut carol_other = Member::new("Carol");
     carol_other.passphrase = carol.passphrase.clone();
-    carol_other
-        .run(&[
-            "init",
-            "--import-key",
-            carol.home.join("key.asc").to_str().unwrap(),
-        ])
-        .ok();
+    carol_other.run(&["init", "--import-key", carol.home.join("key.asc").to_str().unwrap()]).ok();
     carol_other
         .run(&[
             "workspace",
@@ -495,20 +293,10 @@ fn hostile_and_broken_files_are_set_aside_with_reasons_and_the_rest_applies() {
             "board",
         ])
         .ok();
-    carol_other
-        .run(&["partner", "add", "Other Workspace Org"])
-        .ok();
+    carol_other.run(&["partner", "add", "Other Workspace Org"]).ok();
     carol_other.run(&["sync"]).ok();
-    let other_bundle = walk(other.path())
-        .into_iter()
-        .find(|p| p.ends_with("00000001.pgp"))
-        .unwrap();
-    let other_device = other_bundle
-        .parent()
-        .unwrap()
-        .file_name()
-        .unwrap()
-        .to_owned();
+    let other_bundle = walk(other.path()).into_iter().find(|p| p.ends_with("00000001.pgp")).unwrap();
+    let other_device = other_bundle.parent().unwrap().file_name().unwrap().to_owned();
     let carol_other_dir = board.dir().join(carol.fingerprint()).join(&other_device);
     fs::create_dir_all(&carol_other_dir).unwrap();
     fs::copy(&other_bundle, carol_other_dir.join("00000001.pgp")).unwrap();
@@ -516,23 +304,12 @@ fn hostile_and_broken_files_are_set_aside_with_reasons_and_the_rest_applies() {
     // 6. A truncated bundle and a file that is not OpenPGP at all, from Carol's device.
     carol.run(&["partner", "add", "Carol's Org"]).ok();
     board.sync(2);
-    let carol_device = carol.json(&["whoami"])["device"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let carol_bundle = board
-        .bundles_of(2)
-        .into_iter()
-        .find(|p| p.to_string_lossy().contains(&carol_device))
-        .unwrap();
+    let carol_device = carol.json(&["whoami"])["device"].as_str().unwrap().to_string();
+    let carol_bundle = board.bundles_of(2).into_iter().find(|p| p.to_string_lossy().contains(&carol_device)).unwrap();
     let carol_dir = carol_bundle.parent().unwrap().to_path_buf();
     let whole = fs::read(&carol_bundle).unwrap();
     fs::write(carol_dir.join("00000002.pgp"), &whole[..whole.len() / 2]).unwrap();
-    fs::write(
-        carol_dir.join("00000003.pgp"),
-        b"just some text, not OpenPGP",
-    )
-    .unwrap();
+    fs::write(carol_dir.join("00000003.pgp"), b"just some text, not OpenPGP").unwrap();
 
     // 7. Files of sync tools are never parsed.
     fs::write(carol_dir.join(".syncthing.00000004.pgp.tmp"), b"partial").unwrap();
@@ -550,30 +327,17 @@ fn hostile_and_broken_files_are_set_aside_with_reasons_and_the_rest_applies() {
             .unwrap()
             .to_string()
     };
-    let rel = |p: &Path| {
-        p.strip_prefix(board.folder.path())
-            .unwrap()
-            .display()
-            .to_string()
-    };
+    let rel = |p: &Path| p.strip_prefix(board.folder.path()).unwrap().display().to_string();
     let bent = reason_of(&rel(&second));
-    assert!(
-        bent.contains("damaged or was tampered") || bent.contains("not an OpenPGP message"),
-        "{bent}"
-    );
-    assert!(
-        reason_of(&format!("{}/{}", bob.fingerprint(), "0".repeat(32)))
-            .contains("claims to be from")
-    );
+    assert!(bent.contains("damaged or was tampered") || bent.contains("not an OpenPGP message"), "{bent}");
+    assert!(reason_of(&format!("{}/{}", bob.fingerprint(), "0".repeat(32))).contains("claims to be from"));
     assert!(reason_of(&rel(&bob_dir.join("00000003.pgp"))).contains("sequence gap"));
     assert!(reason_of(&mallory.fingerprint()).contains("not on the roster"));
     assert!(reason_of(&other_device.to_string_lossy()).contains("another workspace"));
     assert!(!reason_of(&rel(&carol_dir.join("00000002.pgp"))).is_empty());
     assert!(reason_of(&rel(&carol_dir.join("00000003.pgp"))).contains("not an OpenPGP message"));
     assert_eq!(rejected.len(), 7, "{report:#}");
-    assert!(!files(&report["rejected"])
-        .iter()
-        .any(|f| f.contains("syncthing") || f.contains(".part")));
+    assert!(!files(&report["rejected"]).iter().any(|f| f.contains("syncthing") || f.contains(".part")));
 
     // The honest bundle beside them applied; nothing of the hostile ones did.
     assert_eq!(files(&report["applied"]), vec![rel(&carol_bundle)]);
@@ -589,13 +353,7 @@ fn hostile_and_broken_files_are_set_aside_with_reasons_and_the_rest_applies() {
     assert!(second.exists());
     fs::remove_file(carol_dir.join("00000003.pgp")).unwrap();
     board.sync(0);
-    assert_eq!(
-        alice.json(&["sync", "status"])["rejected"]
-            .as_array()
-            .unwrap()
-            .len(),
-        6
-    );
+    assert_eq!(alice.json(&["sync", "status"])["rejected"].as_array().unwrap().len(), 6);
     // The app keeps working.
     alice.run(&["partner", "add", "Still Working"]).ok();
     assert!(board.sync(0)["written"].as_array().unwrap().len() == 1);
@@ -609,19 +367,13 @@ fn a_bundle_that_waits_for_its_predecessor_applies_when_it_arrives() {
     board.sync(1);
     bob.run(&["partner", "add", "Second"]).ok();
     board.sync(1);
-    let [first, second] = [
-        board.bundles_of(1)[0].clone(),
-        board.bundles_of(1)[1].clone(),
-    ];
+    let [first, second] = [board.bundles_of(1)[0].clone(), board.bundles_of(1)[1].clone()];
     // The sync tool delivered the second before the first.
     let held = fs::read(&first).unwrap();
     fs::remove_file(&first).unwrap();
     let report = board.sync(0);
     assert_eq!(report["waiting"].as_array().unwrap().len(), 1, "{report:#}");
-    assert!(report["waiting"][0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("waits for bundle 1"));
+    assert!(report["waiting"][0]["reason"].as_str().unwrap().contains("waits for bundle 1"));
     assert!(report["rejected"].as_array().unwrap().is_empty());
     assert!(names(alice).is_empty());
     fs::write(&first, held).unwrap();
@@ -653,17 +405,8 @@ fn two_different_bundles_for_one_position_are_a_fork_and_neither_branch_goes_on(
     assert_eq!(forks.len(), 1, "{report:#}");
     assert_eq!(forks[0]["files"].as_array().unwrap().len(), 2);
     assert_eq!(forks[0]["seq"], 2);
-    assert!(
-        !names(alice).contains(&"Branch A".to_string()),
-        "a forked branch was applied"
-    );
-    assert_eq!(
-        alice.json(&["sync", "status"])["forks"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert!(!names(alice).contains(&"Branch A".to_string()), "a forked branch was applied");
+    assert_eq!(alice.json(&["sync", "status"])["forks"].as_array().unwrap().len(), 1);
 
     // Resolved by removing the wrong copy: the chain goes on.
     fs::remove_file(&conflict).unwrap();
@@ -678,9 +421,5 @@ fn sha256_hex(bytes: &[u8]) -> String {
     let path = dir.path().join("f");
     fs::write(&path, bytes).unwrap();
     let out = Command::new("sha256sum").arg(&path).output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
+    String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap().to_string()
 }

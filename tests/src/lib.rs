@@ -13,16 +13,9 @@ pub fn countersign_bin() -> PathBuf {
         return PathBuf::from(bin);
     }
     let exe = std::env::current_exe().expect("the test binary knows its path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test binaries live in target/<profile>/deps");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("test binaries live in target/<profile>/deps");
     let bin = profile_dir.join(format!("countersign{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --workspace --bins` first (make test does)",
-        bin.display()
-    );
+    assert!(bin.exists(), "{} is missing: run `cargo build --workspace --bins` first (make test does)", bin.display());
     bin
 }
 
@@ -46,11 +39,7 @@ impl Run {
     /// Asserts success and returns stdout.
     #[track_caller]
     pub fn ok(self) -> String {
-        assert_eq!(
-            self.code, 0,
-            "command failed\nstdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, 0, "command failed\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
         self.stdout
     }
 
@@ -64,11 +53,7 @@ impl Run {
     /// Asserts failure with a message on stderr that contains `needle`.
     #[track_caller]
     pub fn fails_with(self, needle: &str) -> String {
-        assert_ne!(
-            self.code, 0,
-            "expected a failure, got success\nstdout: {}",
-            self.stdout
-        );
+        assert_ne!(self.code, 0, "expected a failure, got success\nstdout: {}", self.stdout);
         assert!(
             self.stderr.contains(needle),
             "stderr does not mention {needle:?}\nstderr: {}\nstdout: {}",
@@ -102,9 +87,7 @@ impl Member {
     /// A member with a freshly generated key.
     pub fn init(name: &str) -> Member {
         let member = Member::new(name);
-        member
-            .run(&["init", "--name", name, "--email", &member.email()])
-            .ok();
+        member.run(&["init", "--name", name, "--email", &member.email()]).ok();
         member
     }
 
@@ -121,8 +104,7 @@ impl Member {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(countersign_bin());
         cmd.arg("--home").arg(&self.home).args(args);
-        cmd.env("COUNTERSIGN_PASSPHRASE", &self.passphrase)
-            .env_remove("COUNTERSIGN_HOME");
+        cmd.env("COUNTERSIGN_PASSPHRASE", &self.passphrase).env_remove("COUNTERSIGN_HOME");
         cmd
     }
 
@@ -140,17 +122,11 @@ impl Member {
     }
 
     pub fn fingerprint(&self) -> String {
-        self.json(&["whoami"])["fingerprint"]
-            .as_str()
-            .expect("a fingerprint")
-            .to_string()
+        self.json(&["whoami"])["fingerprint"].as_str().expect("a fingerprint").to_string()
     }
 
     pub fn digest(&self) -> String {
-        self.json(&["digest"])["digest"]
-            .as_str()
-            .expect("a digest")
-            .to_string()
+        self.json(&["digest"])["digest"].as_str().expect("a digest").to_string()
     }
 }
 
@@ -161,15 +137,11 @@ pub struct Gpg {
 
 impl Gpg {
     pub fn new() -> Gpg {
-        let home = tempfile::Builder::new()
-            .prefix("gnupg")
-            .tempdir()
-            .expect("a temporary folder");
+        let home = tempfile::Builder::new().prefix("gnupg").tempdir().expect("a temporary folder");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700))
-                .expect("chmod");
+            std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
         }
         Gpg { home }
     }
@@ -197,11 +169,7 @@ impl Default for Gpg {
 impl Drop for Gpg {
     fn drop(&mut self) {
         // Stop the agent this home started, so no daemon outlives the test.
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--kill", "all"])
-            .output();
+        let _ = Command::new("gpgconf").arg("--homedir").arg(self.home.path()).args(["--kill", "all"]).output();
     }
 }
 
@@ -221,17 +189,10 @@ impl Board {
 
     pub fn with_roles(names: &[&str], roles: &[&str]) -> Board {
         let members: Vec<Member> = names.iter().map(|n| Member::init(n)).collect();
-        let folder = tempfile::Builder::new()
-            .prefix("shared")
-            .tempdir()
-            .expect("a shared folder");
+        let folder = tempfile::Builder::new().prefix("shared").tempdir().expect("a shared folder");
         let creator = &members[0];
-        let mut args: Vec<String> = vec![
-            "workspace".into(),
-            "create".into(),
-            "--name".into(),
-            "NixOS Foundation".into(),
-        ];
+        let mut args: Vec<String> =
+            vec!["workspace".into(), "create".into(), "--name".into(), "NixOS Foundation".into()];
         args.push("--folder".into());
         args.push(folder.path().display().to_string());
         for (i, m) in members.iter().enumerate().skip(1) {
@@ -246,21 +207,9 @@ impl Board {
         let info = creator.json(&refs);
         let id = info["id"].as_str().expect("a workspace id").to_string();
         for m in members.iter().skip(1) {
-            m.run(&[
-                "workspace",
-                "join",
-                "--folder",
-                folder.path().to_str().unwrap(),
-                "--workspace",
-                &id,
-            ])
-            .ok();
+            m.run(&["workspace", "join", "--folder", folder.path().to_str().unwrap(), "--workspace", &id]).ok();
         }
-        Board {
-            members,
-            folder,
-            id,
-        }
+        Board { members, folder, id }
     }
 
     /// The workspace's folder inside the shared folder.
@@ -280,11 +229,7 @@ impl Board {
         let mut files = Vec::new();
         if let Ok(devices) = std::fs::read_dir(self.dir().join(&fpr)) {
             for device in devices.flatten() {
-                for file in std::fs::read_dir(device.path())
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                {
+                for file in std::fs::read_dir(device.path()).into_iter().flatten().flatten() {
                     files.push(file.path());
                 }
             }

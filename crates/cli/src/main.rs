@@ -11,9 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use countersign_core::home::{self, KeySource};
 use countersign_core::key::UnlockedKey;
 use countersign_core::keyring::PassphraseKeyring;
-use countersign_core::partner::{
-    Kind, NewContact, NewInteraction, NewPartner, PartnerFilter, PartnerUpdate, Stage,
-};
+use countersign_core::partner::{Kind, NewContact, NewInteraction, NewPartner, PartnerFilter, PartnerUpdate, Stage};
 use countersign_core::roster::{Role, RosterMember};
 use countersign_core::{Clock, Home, SystemClock};
 use render::Output;
@@ -254,9 +252,7 @@ fn main() -> ExitCode {
 fn home_dir(cli: &Cli) -> Result<PathBuf> {
     match &cli.home {
         Some(dir) => Ok(dir.clone()),
-        None => {
-            home::default_dir().context("no data folder is known on this system; pass --home DIR")
-        }
+        None => home::default_dir().context("no data folder is known on this system; pass --home DIR"),
     }
 }
 
@@ -270,20 +266,13 @@ fn open(dir: &Path) -> Result<Home> {
 
 fn run(cli: Cli, out: &Output) -> Result<()> {
     let dir = home_dir(&cli)?;
-    let passphrases = passphrase::Sources {
-        file: cli.passphrase_file.clone(),
-    };
+    let passphrases = passphrase::Sources { file: cli.passphrase_file.clone() };
     match cli.command {
         Command::Init(args) => {
             let source = match &args.import_key {
-                Some(path) => KeySource::Import {
-                    path,
-                    name: args.name.as_deref(),
-                    email: args.email.as_deref(),
-                },
+                Some(path) => KeySource::Import { path, name: args.name.as_deref(), email: args.email.as_deref() },
                 None => {
-                    let (Some(name), Some(email)) = (args.name.as_deref(), args.email.as_deref())
-                    else {
+                    let (Some(name), Some(email)) = (args.name.as_deref(), args.email.as_deref()) else {
                         anyhow::bail!("give --name NAME and --email EMAIL for the new key, or --import-key FILE");
                     };
                     KeySource::Generate { name, email }
@@ -297,18 +286,12 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         Command::Key(command) => {
             let home = open(&dir)?;
             match command {
-                KeyCommand::Export => out.certificate(
-                    &home.fingerprint().to_string(),
-                    &home.key().public_armored()?,
-                ),
+                KeyCommand::Export => out.certificate(&home.fingerprint().to_string(), &home.key().public_armored()?),
                 KeyCommand::Remember => {
                     let pass = passphrases.explicit_or_prompt()?;
                     home.check_passphrase(&pass)?;
                     PassphraseKeyring::system()?.remember(home.fingerprint(), &pass)?;
-                    out.message(
-                        "remembered",
-                        "The passphrase is now kept in the OS keyring.",
-                    );
+                    out.message("remembered", "The passphrase is now kept in the OS keyring.");
                 }
                 KeyCommand::Forget => {
                     let removed = PassphraseKeyring::system()?.forget(home.fingerprint())?;
@@ -345,15 +328,12 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         Command::Digest => out.digest(&open(&dir)?.digest()?),
         Command::Rebuild => {
             let digest = Home::rebuild(&dir, clock(), |fpr| {
-                passphrases
-                    .for_unlock(fpr)
-                    .map(|(pass, _)| pass)
-                    .map_err(|e| match e.downcast::<countersign_core::Error>() {
+                passphrases.for_unlock(fpr).map(|(pass, _)| pass).map_err(|e| {
+                    match e.downcast::<countersign_core::Error>() {
                         Ok(core) => core,
-                        Err(other) => {
-                            countersign_core::Error::PassphraseUnavailable(format!("{other:#}"))
-                        }
-                    })
+                        Err(other) => countersign_core::Error::PassphraseUnavailable(format!("{other:#}")),
+                    }
+                })
             })?;
             out.digest(&digest);
         }
@@ -367,20 +347,10 @@ fn unlock(home: &Home, passphrases: &passphrase::Sources) -> Result<UnlockedKey>
     Ok(home.unlock(&pass)?)
 }
 
-fn workspace(
-    dir: &Path,
-    command: WorkspaceCommand,
-    passphrases: &passphrase::Sources,
-    out: &Output,
-) -> Result<()> {
+fn workspace(dir: &Path, command: WorkspaceCommand, passphrases: &passphrase::Sources, out: &Output) -> Result<()> {
     let mut home = open(dir)?;
     match command {
-        WorkspaceCommand::Create {
-            name,
-            folder,
-            members,
-            roles,
-        } => {
+        WorkspaceCommand::Create { name, folder, members, roles } => {
             if members.len() != roles.len() {
                 anyhow::bail!(
                     "give one --role for each --member (found {} members and {} roles)",
@@ -391,15 +361,9 @@ fn workspace(
             let now = clock().now();
             let mut others = Vec::new();
             for (path, role) in members.iter().zip(&roles) {
-                let bytes = std::fs::read(path).with_context(|| {
-                    format!("could not read the certificate {}", path.display())
-                })?;
-                others.push(RosterMember::from_cert(
-                    path,
-                    &bytes,
-                    role.parse::<Role>()?,
-                    now,
-                )?);
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("could not read the certificate {}", path.display()))?;
+                others.push(RosterMember::from_cert(path, &bytes, role.parse::<Role>()?, now)?);
             }
             let key = unlock(&home, passphrases)?;
             out.workspace(&home.create_workspace(&name, &folder, others, &key)?);
@@ -443,30 +407,11 @@ fn workspace(
 fn partner(dir: &Path, command: PartnerCommand, out: &Output) -> Result<()> {
     let mut home = open(dir)?;
     match command {
-        PartnerCommand::Add {
-            name,
-            kind,
-            stage,
-            tags,
-            website,
-        } => {
-            let request = NewPartner {
-                name,
-                kind: kind.parse()?,
-                stage: stage.parse()?,
-                tags,
-                website,
-            };
+        PartnerCommand::Add { name, kind, stage, tags, website } => {
+            let request = NewPartner { name, kind: kind.parse()?, stage: stage.parse()?, tags, website };
             out.partner(&home.add_partner(request)?);
         }
-        PartnerCommand::List {
-            stage,
-            tag,
-            search,
-            owner,
-            limit,
-            offset,
-        } => {
+        PartnerCommand::List { stage, tag, search, owner, limit, offset } => {
             let filter = PartnerFilter {
                 stage: stage.as_deref().map(str::parse::<Stage>).transpose()?,
                 tag,
@@ -478,15 +423,7 @@ fn partner(dir: &Path, command: PartnerCommand, out: &Output) -> Result<()> {
             out.partners(&home.list_partners(&filter)?);
         }
         PartnerCommand::Show { name } => out.partner_detail(&home.partner_detail(&name)?),
-        PartnerCommand::Set {
-            name,
-            stage,
-            owner,
-            notes,
-            kind,
-            website,
-            tags,
-        } => {
+        PartnerCommand::Set { name, stage, owner, notes, kind, website, tags } => {
             let update = PartnerUpdate {
                 kind: kind.as_deref().map(str::parse::<Kind>).transpose()?,
                 stage: stage.as_deref().map(str::parse::<Stage>).transpose()?,
@@ -497,43 +434,14 @@ fn partner(dir: &Path, command: PartnerCommand, out: &Output) -> Result<()> {
             };
             out.partner(&home.update_partner(&name, update)?);
         }
-        PartnerCommand::Contact(ContactCommand::Add {
-            name,
-            person,
-            email,
-            role,
-        }) => {
-            out.partner_detail(&home.add_contact(
-                &name,
-                NewContact {
-                    name: person,
-                    email,
-                    role,
-                },
-            )?);
+        PartnerCommand::Contact(ContactCommand::Add { name, person, email, role }) => {
+            out.partner_detail(&home.add_contact(&name, NewContact { name: person, email, role })?);
         }
-        PartnerCommand::Log {
-            name,
-            channel,
-            summary,
-            date,
-            next_step,
-            due,
-            force,
-        } => {
-            let entry = NewInteraction {
-                channel,
-                summary,
-                date,
-                next_step,
-                due,
-                force,
-            };
+        PartnerCommand::Log { name, channel, summary, date, next_step, due, force } => {
+            let entry = NewInteraction { channel, summary, date, next_step, due, force };
             out.partner_detail(&home.log_interaction(&name, entry)?);
         }
-        PartnerCommand::Claim { name, days, force } => {
-            out.claim(&home.claim_partner(&name, days, force)?)
-        }
+        PartnerCommand::Claim { name, days, force } => out.claim(&home.claim_partner(&name, days, force)?),
     }
     Ok(())
 }

@@ -19,9 +19,8 @@ impl Sources {
     /// The passphrase given explicitly, by file or environment.
     fn explicit(&self) -> Result<Option<Passphrase>> {
         if let Some(path) = &self.file {
-            let text = std::fs::read_to_string(path).with_context(|| {
-                format!("could not read the passphrase file {}", path.display())
-            })?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("could not read the passphrase file {}", path.display()))?;
             let line = text.lines().next().unwrap_or_default();
             return Ok(Some(Passphrase::from(line)));
         }
@@ -32,8 +31,7 @@ impl Sources {
         if !std::io::stdin().is_terminal() {
             return Err(Error::NoPassphrase.into());
         }
-        let text = rpassword::prompt_password(label)
-            .context("could not read the passphrase from the terminal")?;
+        let text = rpassword::prompt_password(label).context("could not read the passphrase from the terminal")?;
         Ok(Passphrase::from(text))
     }
 
@@ -66,14 +64,7 @@ impl Sources {
     /// the passphrase came from.
     pub fn for_unlock(&self, fingerprint: &Fingerprint) -> Result<(Passphrase, &'static str)> {
         if let Some(pass) = self.explicit()? {
-            return Ok((
-                pass,
-                if self.file.is_some() {
-                    "file"
-                } else {
-                    "environment"
-                },
-            ));
+            return Ok((pass, if self.file.is_some() { "file" } else { "environment" }));
         }
         match PassphraseKeyring::system().and_then(|k| k.recall(fingerprint)) {
             Ok(Some(pass)) => return Ok((pass, "keyring")),
@@ -91,8 +82,6 @@ pub fn confirm(question: &str) -> Result<bool> {
     }
     eprint!("{question}");
     let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .context("could not read the answer")?;
+    std::io::stdin().read_line(&mut answer).context("could not read the answer")?;
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
 }

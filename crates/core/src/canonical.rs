@@ -93,30 +93,18 @@ mod tests {
 
     #[test]
     fn keys_are_sorted_and_there_is_no_white_space() {
-        let bytes =
-            to_bytes(&json!({"b": 1, "a": [true, null, "x\n"], "A": {"z": -2, "y": "é"}})).unwrap();
+        let bytes = to_bytes(&json!({"b": 1, "a": [true, null, "x\n"], "A": {"z": -2, "y": "é"}})).unwrap();
         expect_test::expect![[r#"{"A":{"y":"é","z":-2},"a":[true,null,"x\n"],"b":1}"#]]
             .assert_eq(std::str::from_utf8(&bytes).unwrap());
     }
 
     #[test]
     fn non_canonical_spellings_of_the_same_value_are_refused() {
-        for text in [
-            r#"{"b":1,"a":2}"#,
-            r#"{"a": 2}"#,
-            r#"{"a":"\u0041"}"#,
-            " {}",
-        ] {
+        for text in [r#"{"b":1,"a":2}"#, r#"{"a": 2}"#, r#"{"a":"\u0041"}"#, " {}"] {
             let result: Result<Value, _> = from_bytes(text.as_bytes());
-            assert!(
-                matches!(result, Err(CanonicalError::NotCanonical)),
-                "{text}"
-            );
+            assert!(matches!(result, Err(CanonicalError::NotCanonical)), "{text}");
         }
-        assert!(matches!(
-            from_bytes::<Value>(b"{\"a\":1.5}"),
-            Err(CanonicalError::Fraction)
-        ));
+        assert!(matches!(from_bytes::<Value>(b"{\"a\":1.5}"), Err(CanonicalError::Fraction)));
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

@@ -48,18 +48,12 @@ pub struct FixedClock {
 impl FixedClock {
     /// A clock at `start` that moves forward `step_ms` milliseconds per reading.
     pub fn new(start: DateTime<Utc>, step_ms: i64) -> Self {
-        FixedClock {
-            ms: AtomicI64::new(start.timestamp_millis()),
-            step_ms,
-        }
+        FixedClock { ms: AtomicI64::new(start.timestamp_millis()), step_ms }
     }
 
     /// A clock at midnight UTC of the given day, advancing one millisecond per reading.
     pub fn at_date(y: i32, m: u32, d: u32) -> Self {
-        let start = Utc
-            .with_ymd_and_hms(y, m, d, 0, 0, 0)
-            .single()
-            .unwrap_or_default();
+        let start = Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).single().unwrap_or_default();
         Self::new(start, 1)
     }
 }
@@ -99,18 +93,13 @@ impl Hlc {
         if now_ms > self.ms {
             Hlc { ms: now_ms, n: 0 }
         } else {
-            Hlc {
-                ms: self.ms,
-                n: self.n.saturating_add(1),
-            }
+            Hlc { ms: self.ms, n: self.n.saturating_add(1) }
         }
     }
 
     /// The wall time of this reading.
     pub fn time(self) -> DateTime<Utc> {
-        Utc.timestamp_millis_opt(self.ms)
-            .single()
-            .unwrap_or_default()
+        Utc.timestamp_millis_opt(self.ms).single().unwrap_or_default()
     }
 }
 

@@ -16,82 +16,19 @@ pub const DEMO_PASSPHRASE: &str = "demo";
 /// Creates a demo home in `dir` with a handful of invented organisations.
 pub fn create(dir: &Path, clock: Arc<dyn Clock>) -> Result<Home> {
     let passphrase = Passphrase::from(DEMO_PASSPHRASE);
-    let source = KeySource::Generate {
-        name: "Demo Member",
-        email: "demo@example.org",
-    };
+    let source = KeySource::Generate { name: "Demo Member", email: "demo@example.org" };
     let mut home = Home::init_with(dir, source, &passphrase, clock, true)?;
     let partners: &[(&str, Kind, Stage, &[&str], Option<&str>)] = &[
-        (
-            "Acme Cloud",
-            Kind::Company,
-            Stage::Partner,
-            &["hosting", "sponsor"],
-            Some("https://acme.example"),
-        ),
-        (
-            "Borealis Compute",
-            Kind::Company,
-            Stage::InDiscussion,
-            &["ci", "hardware"],
-            None,
-        ),
-        (
-            "City of Utrecht",
-            Kind::PublicAdministration,
-            Stage::Contacted,
-            &["government"],
-            None,
-        ),
-        (
-            "Delft University of Technology",
-            Kind::Academia,
-            Stage::Partner,
-            &["research"],
-            None,
-        ),
-        (
-            "Ember Systems",
-            Kind::Company,
-            Stage::Prospect,
-            &["sponsor"],
-            None,
-        ),
-        (
-            "Fjord Reproducible Builds",
-            Kind::Community,
-            Stage::Partner,
-            &["community"],
-            None,
-        ),
-        (
-            "Granite Networks",
-            Kind::Company,
-            Stage::Lapsed,
-            &["cdn"],
-            None,
-        ),
-        (
-            "Helix Foundation",
-            Kind::Community,
-            Stage::InDiscussion,
-            &["community", "events"],
-            None,
-        ),
-        (
-            "Iris Labs",
-            Kind::Company,
-            Stage::Declined,
-            &["sponsor"],
-            None,
-        ),
-        (
-            "Juniper Research Council",
-            Kind::PublicAdministration,
-            Stage::Prospect,
-            &["grants"],
-            None,
-        ),
+        ("Acme Cloud", Kind::Company, Stage::Partner, &["hosting", "sponsor"], Some("https://acme.example")),
+        ("Borealis Compute", Kind::Company, Stage::InDiscussion, &["ci", "hardware"], None),
+        ("City of Utrecht", Kind::PublicAdministration, Stage::Contacted, &["government"], None),
+        ("Delft University of Technology", Kind::Academia, Stage::Partner, &["research"], None),
+        ("Ember Systems", Kind::Company, Stage::Prospect, &["sponsor"], None),
+        ("Fjord Reproducible Builds", Kind::Community, Stage::Partner, &["community"], None),
+        ("Granite Networks", Kind::Company, Stage::Lapsed, &["cdn"], None),
+        ("Helix Foundation", Kind::Community, Stage::InDiscussion, &["community", "events"], None),
+        ("Iris Labs", Kind::Company, Stage::Declined, &["sponsor"], None),
+        ("Juniper Research Council", Kind::PublicAdministration, Stage::Prospect, &["grants"], None),
     ];
     for (name, kind, stage, tags, website) in partners {
         home.add_partner(NewPartner {

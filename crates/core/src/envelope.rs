@@ -14,13 +14,10 @@ use openpgp::cert::Cert;
 use openpgp::crypto::SessionKey;
 use openpgp::packet::{PKESK, SKESK};
 use openpgp::parse::stream::{
-    DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError,
-    VerificationHelper,
+    DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError, VerificationHelper,
 };
 use openpgp::parse::Parse;
-use openpgp::serialize::stream::{
-    Compressor, Encryptor, LiteralWriter, Message, Recipient, Signer,
-};
+use openpgp::serialize::stream::{Compressor, Encryptor, LiteralWriter, Message, Recipient, Signer};
 use openpgp::types::{CompressionAlgorithm, Features, SymmetricAlgorithm};
 use openpgp::KeyHandle;
 use sequoia_openpgp as openpgp;
@@ -54,31 +51,17 @@ pub struct Opened {
 
 /// Signs `payload` with `key` and encrypts it to every encryption-capable subkey of
 /// `recipients` (valid at `now`).
-pub fn seal(
-    payload: &[u8],
-    key: &UnlockedKey,
-    recipients: &[Cert],
-    now: DateTime<Utc>,
-) -> Result<Vec<u8>> {
+pub fn seal(payload: &[u8], key: &UnlockedKey, recipients: &[Cert], now: DateTime<Utc>) -> Result<Vec<u8>> {
     let policy = policy();
     let time = SystemTime::from(now);
     let mut keys = Vec::new();
     for cert in recipients {
-        let valid = cert
-            .with_policy(&policy, time)
-            .map_err(|e| Error::KeyUnusable {
-                fingerprint: cert.fingerprint().to_hex(),
-                reason: format!("it is not valid now ({e})"),
-            })?;
+        let valid = cert.with_policy(&policy, time).map_err(|e| Error::KeyUnusable {
+            fingerprint: cert.fingerprint().to_hex(),
+            reason: format!("it is not valid now ({e})"),
+        })?;
         let before = keys.len();
-        for ka in valid
-            .keys()
-            .supported()
-            .alive()
-            .revoked(false)
-            .for_transport_encryption()
-            .for_storage_encryption()
-        {
+        for ka in valid.keys().supported().alive().revoked(false).for_transport_encryption().for_storage_encryption() {
             keys.push(ka.key().clone());
         }
         if keys.len() == before {
@@ -88,16 +71,8 @@ pub fn seal(
             });
         }
     }
-    let recipients: Vec<Recipient<'_>> = keys
-        .iter()
-        .map(|k| {
-            Recipient::new(
-                Features::empty().set_seipdv1(),
-                KeyHandle::from(k.keyid()),
-                k,
-            )
-        })
-        .collect();
+    let recipients: Vec<Recipient<'_>> =
+        keys.iter().map(|k| Recipient::new(Features::empty().set_seipdv1(), KeyHandle::from(k.keyid()), k)).collect();
     let mut out = Vec::with_capacity(payload.len() / 2 + 1024);
     let pgp = |e: anyhow::Error| Error::OpenPgp(e.to_string());
     let message = Message::new(&mut out);
@@ -105,45 +80,24 @@ pub fn seal(
         .symmetric_algo(SymmetricAlgorithm::AES256)
         .build()
         .map_err(pgp)?;
-    let message = Compressor::new(message)
-        .algo(CompressionAlgorithm::Zip)
-        .build()
-        .map_err(pgp)?;
-    let message = Signer::new(message, key.signer.clone())
-        .map_err(pgp)?
-        .creation_time(time)
-        .build()
-        .map_err(pgp)?;
+    let message = Compressor::new(message).algo(CompressionAlgorithm::Zip).build().map_err(pgp)?;
+    let message = Signer::new(message, key.signer.clone()).map_err(pgp)?.creation_time(time).build().map_err(pgp)?;
     let mut literal = LiteralWriter::new(message).build().map_err(pgp)?;
-    literal
-        .write_all(payload)
-        .map_err(|e| Error::OpenPgp(e.to_string()))?;
+    literal.write_all(payload).map_err(|e| Error::OpenPgp(e.to_string()))?;
     literal.finalize().map_err(pgp)?;
     Ok(out)
 }
 
 /// Decrypts `bytes` with `key` and verifies that exactly the signature of a roster
 /// member covers the payload.
-pub fn open(
-    bytes: &[u8],
-    key: &UnlockedKey,
-    roster: &[Cert],
-    now: DateTime<Utc>,
-) -> Result<Opened, EnvelopeError> {
+pub fn open(bytes: &[u8], key: &UnlockedKey, roster: &[Cert], now: DateTime<Utc>) -> Result<Opened, EnvelopeError> {
     let (payload, signer) = open_with(bytes, key, roster, now, true)?;
-    Ok(Opened {
-        payload,
-        signer: signer.ok_or(EnvelopeError::Unsigned)?,
-    })
+    Ok(Opened { payload, signer: signer.ok_or(EnvelopeError::Unsigned)? })
 }
 
 /// Decrypts `bytes` without checking the signature: only for the genesis bundle,
 /// whose payload carries the certificates it is then verified against with [`open`].
-pub fn decrypt_unverified(
-    bytes: &[u8],
-    key: &UnlockedKey,
-    now: DateTime<Utc>,
-) -> Result<Vec<u8>, EnvelopeError> {
+pub fn decrypt_unverified(bytes: &[u8], key: &UnlockedKey, now: DateTime<Utc>) -> Result<Vec<u8>, EnvelopeError> {
     open_with(bytes, key, &[], now, false).map(|(payload, _)| payload)
 }
 
@@ -156,21 +110,11 @@ fn open_with(
 ) -> Result<(Vec<u8>, Option<Fingerprint>), EnvelopeError> {
     // Every binary OpenPGP packet starts with a tag byte whose high bit is set.
     if bytes.first().is_none_or(|b| b & 0x80 == 0) {
-        return Err(EnvelopeError::NotOpenPgp(
-            "it does not start with an OpenPGP packet".into(),
-        ));
+        return Err(EnvelopeError::NotOpenPgp("it does not start with an OpenPGP packet".into()));
     }
     let policy = policy();
-    let helper = Helper {
-        key,
-        roster,
-        verify,
-        signer: None,
-        failure: None,
-        decrypted: false,
-    };
-    let builder = DecryptorBuilder::from_bytes(bytes)
-        .map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?;
+    let helper = Helper { key, roster, verify, signer: None, failure: None, decrypted: false };
+    let builder = DecryptorBuilder::from_bytes(bytes).map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?;
     let mut decryptor = match builder.with_policy(&policy, SystemTime::from(now), helper) {
         Ok(d) => d,
         Err(e) => return Err(classify(e)),
@@ -178,10 +122,7 @@ fn open_with(
     let mut payload = Vec::new();
     if let Err(e) = decryptor.read_to_end(&mut payload) {
         let helper = decryptor.helper_ref();
-        return Err(helper
-            .failure
-            .clone()
-            .unwrap_or_else(|| EnvelopeError::Damaged(e.to_string())));
+        return Err(helper.failure.clone().unwrap_or_else(|| EnvelopeError::Damaged(e.to_string())));
     }
     let helper = decryptor.into_helper();
     match helper.signer {
@@ -235,11 +176,7 @@ impl VerificationHelper for Helper<'_> {
                     match result {
                         Ok(checksum) => good.push(checksum.ka.cert().fingerprint().to_hex()),
                         Err(VerificationError::MissingKey { sig }) => {
-                            let issuer = sig
-                                .get_issuers()
-                                .first()
-                                .map(|h| h.to_hex())
-                                .unwrap_or_default();
+                            let issuer = sig.get_issuers().first().map(|h| h.to_hex()).unwrap_or_default();
                             self.failure = Some(EnvelopeError::UnknownSigner(issuer));
                         }
                         Err(e) => self.failure = Some(EnvelopeError::BadSignature(e.to_string())),
@@ -248,18 +185,14 @@ impl VerificationHelper for Helper<'_> {
             }
         }
         if !self.decrypted {
-            self.failure = Some(EnvelopeError::Damaged(
-                "the message is not encrypted".into(),
-            ));
+            self.failure = Some(EnvelopeError::Damaged("the message is not encrypted".into()));
         } else if !seen_signature {
             self.failure = Some(EnvelopeError::Unsigned);
         } else if good.len() == 1 && self.failure.is_none() {
             self.signer = Fingerprint::parse(&good[0]).ok();
             return Ok(());
         } else if self.failure.is_none() {
-            self.failure = Some(EnvelopeError::BadSignature(
-                "more than one signature".into(),
-            ));
+            self.failure = Some(EnvelopeError::BadSignature("more than one signature".into()));
         }
         let failure = self.failure.clone().unwrap_or(EnvelopeError::Unsigned);
         Err(anyhow::Error::new(failure))
@@ -276,9 +209,7 @@ impl DecryptionHelper for Helper<'_> {
     ) -> openpgp::Result<Option<Cert>> {
         for pkesk in pkesks {
             for pair in &self.key.decryptors {
-                let matches = pkesk
-                    .recipient()
-                    .map_or(true, |r| r.aliases(KeyHandle::from(pair.public().keyid())));
+                let matches = pkesk.recipient().map_or(true, |r| r.aliases(KeyHandle::from(pair.public().keyid())));
                 if !matches {
                     continue;
                 }
@@ -302,20 +233,12 @@ mod tests {
     use crate::key::{Passphrase, SecretKey};
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z").unwrap().with_timezone(&Utc)
     }
 
     fn member(name: &str) -> (SecretKey, UnlockedKey) {
         let pass = Passphrase::from("pw");
-        let key = SecretKey::generate(
-            name,
-            &format!("{}@example.org", name.to_lowercase()),
-            &pass,
-            now(),
-        )
-        .unwrap();
+        let key = SecretKey::generate(name, &format!("{}@example.org", name.to_lowercase()), &pass, now()).unwrap();
         let unlocked = key.unlock(&pass, now()).unwrap();
         (key, unlocked)
     }
@@ -327,19 +250,13 @@ mod tests {
         let (_carol, carol_key) = member("Carol");
         let roster = [alice.cert(), bob.cert()];
         let sealed = seal(b"the payload", &alice_key, &roster, now()).unwrap();
-        assert!(
-            !sealed.windows(11).any(|w| w == b"the payload"),
-            "plaintext in the envelope"
-        );
+        assert!(!sealed.windows(11).any(|w| w == b"the payload"), "plaintext in the envelope");
         for key in [&alice_key, &bob_key] {
             let opened = open(&sealed, key, &roster, now()).unwrap();
             assert_eq!(opened.payload, b"the payload");
             assert_eq!(opened.signer, alice.fingerprint());
         }
-        assert_eq!(
-            open(&sealed, &carol_key, &roster, now()).unwrap_err(),
-            EnvelopeError::NotForMe
-        );
+        assert_eq!(open(&sealed, &carol_key, &roster, now()).unwrap_err(), EnvelopeError::NotForMe);
     }
 
     #[test]
@@ -348,24 +265,15 @@ mod tests {
         let (mallory, mallory_key) = member("Mallory");
         let roster = [alice.cert()];
         let forged = seal(b"x", &mallory_key, &[alice.cert(), mallory.cert()], now()).unwrap();
-        assert!(matches!(
-            open(&forged, &alice_key, &roster, now()),
-            Err(EnvelopeError::UnknownSigner(_))
-        ));
+        assert!(matches!(open(&forged, &alice_key, &roster, now()), Err(EnvelopeError::UnknownSigner(_))));
 
         let sealed = seal(b"payload", &alice_key, &roster, now()).unwrap();
         for i in [sealed.len() / 2, sealed.len() - 3] {
             let mut bent = sealed.clone();
             bent[i] ^= 0x01;
-            assert!(
-                open(&bent, &alice_key, &roster, now()).is_err(),
-                "byte {i} changed, still opened"
-            );
+            assert!(open(&bent, &alice_key, &roster, now()).is_err(), "byte {i} changed, still opened");
         }
-        assert!(matches!(
-            open(b"hello", &alice_key, &roster, now()),
-            Err(EnvelopeError::NotOpenPgp(_))
-        ));
+        assert!(matches!(open(b"hello", &alice_key, &roster, now()), Err(EnvelopeError::NotOpenPgp(_))));
         assert!(open(&sealed[..sealed.len() / 2], &alice_key, &roster, now()).is_err());
     }
 }

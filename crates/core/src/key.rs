@@ -37,9 +37,7 @@ pub struct SecretKey {
 impl std::fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material, not even encrypted.
-        f.debug_struct("SecretKey")
-            .field("fingerprint", &self.fingerprint().to_string())
-            .finish()
+        f.debug_struct("SecretKey").field("fingerprint", &self.fingerprint().to_string()).finish()
     }
 }
 
@@ -54,12 +52,7 @@ pub struct UnlockedKey {
 impl SecretKey {
     /// Generates a new key for `name <email>`, created at `now`, its secret parts
     /// encrypted with `passphrase`.
-    pub fn generate(
-        name: &str,
-        email: &str,
-        passphrase: &Passphrase,
-        now: DateTime<Utc>,
-    ) -> Result<SecretKey> {
+    pub fn generate(name: &str, email: &str, passphrase: &Passphrase, now: DateTime<Utc>) -> Result<SecretKey> {
         if passphrase.map(|p| p.is_empty()) {
             return Err(Error::EmptyPassphrase);
         }
@@ -82,16 +75,8 @@ impl SecretKey {
     /// Imports an armored (or binary) secret key, such as `gpg --export-secret-keys
     /// --armor` writes. `passphrase` must unlock it; a key stored without protection
     /// is protected with it before anything is written.
-    pub fn import(
-        path: &Path,
-        bytes: &[u8],
-        passphrase: &Passphrase,
-        now: DateTime<Utc>,
-    ) -> Result<SecretKey> {
-        let not_secret = |detail: String| Error::NotASecretKey {
-            path: path.to_owned(),
-            detail,
-        };
+    pub fn import(path: &Path, bytes: &[u8], passphrase: &Passphrase, now: DateTime<Utc>) -> Result<SecretKey> {
+        let not_secret = |detail: String| Error::NotASecretKey { path: path.to_owned(), detail };
         let mut certs = CertParser::from_bytes(bytes).map_err(|e| not_secret(e.to_string()))?;
         let cert = match certs.next() {
             Some(Ok(cert)) => cert,
@@ -99,9 +84,7 @@ impl SecretKey {
             None => return Err(not_secret("the file holds no key".into())),
         };
         if certs.next().is_some() {
-            return Err(not_secret(
-                "the file holds more than one key; export just yours".into(),
-            ));
+            return Err(not_secret("the file holds more than one key; export just yours".into()));
         }
         if !cert.is_tsk() {
             return Err(not_secret("it holds only a public certificate".into()));
@@ -120,9 +103,7 @@ impl SecretKey {
             } else {
                 key.clone()
                     .decrypt_secret(passphrase)
-                    .map_err(|_| Error::WrongPassphrase {
-                        fingerprint: fingerprint.clone(),
-                    })?;
+                    .map_err(|_| Error::WrongPassphrase { fingerprint: fingerprint.clone() })?;
                 key
             };
             protected.push(if ka.primary() {
@@ -140,10 +121,8 @@ impl SecretKey {
     /// Reads the key file of a home.
     pub fn read(path: &Path) -> Result<SecretKey> {
         let bytes = std::fs::read(path).map_err(|e| Error::io("read the key file", path, e))?;
-        let cert = Cert::from_bytes(&bytes).map_err(|e| Error::NotASecretKey {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        })?;
+        let cert = Cert::from_bytes(&bytes)
+            .map_err(|e| Error::NotASecretKey { path: path.to_owned(), detail: e.to_string() })?;
         if !cert.is_tsk() || cert.keys().unencrypted_secret().next().is_some() {
             return Err(Error::NotASecretKey {
                 path: path.to_owned(),
@@ -178,10 +157,7 @@ impl SecretKey {
 
     /// The primary user ID, e.g. `Alice <alice@example.org>`.
     pub fn user_id(&self) -> Option<String> {
-        self.cert
-            .userids()
-            .next()
-            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+        self.cert.userids().next().map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
     }
 
     /// Checks that the key can sign and receive encrypted bundles at `now`.
@@ -194,40 +170,16 @@ impl SecretKey {
         let valid = self
             .cert
             .with_policy(&policy, Some(SystemTime::from(now)))
-            .map_err(|e| {
-                unusable(&format!(
-                    "it is not valid now ({e}); it may be expired or revoked"
-                ))
-            })?;
-        if valid
-            .keys()
-            .secret()
-            .alive()
-            .revoked(false)
-            .for_signing()
-            .next()
-            .is_none()
-        {
+            .map_err(|e| unusable(&format!("it is not valid now ({e}); it may be expired or revoked")))?;
+        if valid.keys().secret().alive().revoked(false).for_signing().next().is_none() {
             return Err(unusable("it has no secret key that can sign"));
         }
-        if valid
-            .keys()
-            .secret()
-            .alive()
-            .revoked(false)
-            .for_transport_encryption()
-            .next()
-            .is_none()
-            && valid
-                .keys()
-                .secret()
-                .alive()
-                .revoked(false)
-                .for_storage_encryption()
-                .next()
-                .is_none()
+        if valid.keys().secret().alive().revoked(false).for_transport_encryption().next().is_none()
+            && valid.keys().secret().alive().revoked(false).for_storage_encryption().next().is_none()
         {
-            return Err(unusable("it has no secret subkey that can decrypt (add an encryption subkey with gpg --edit-key)"));
+            return Err(unusable(
+                "it has no secret subkey that can decrypt (add an encryption subkey with gpg --edit-key)",
+            ));
         }
         Ok(())
     }
@@ -235,47 +187,24 @@ impl SecretKey {
     /// Unlocks the key with `passphrase`. Costs tens of milliseconds: do it once per run.
     pub fn unlock(&self, passphrase: &Passphrase, now: DateTime<Utc>) -> Result<UnlockedKey> {
         let policy = policy();
-        let wrong = || Error::WrongPassphrase {
-            fingerprint: self.fingerprint().to_string(),
-        };
-        let valid = self
-            .cert
-            .with_policy(&policy, Some(SystemTime::from(now)))
-            .map_err(pgp)?;
-        let signing = valid
-            .keys()
-            .secret()
-            .alive()
-            .revoked(false)
-            .for_signing()
-            .next()
-            .ok_or_else(|| Error::KeyUnusable {
+        let wrong = || Error::WrongPassphrase { fingerprint: self.fingerprint().to_string() };
+        let valid = self.cert.with_policy(&policy, Some(SystemTime::from(now))).map_err(pgp)?;
+        let signing =
+            valid.keys().secret().alive().revoked(false).for_signing().next().ok_or_else(|| Error::KeyUnusable {
                 fingerprint: self.fingerprint().to_string(),
                 reason: "it has no secret key that can sign".into(),
             })?;
         let signer = into_keypair(signing.key().clone(), passphrase).map_err(|_| wrong())?;
         let mut decryptors = Vec::new();
-        for ka in valid
-            .keys()
-            .secret()
-            .for_transport_encryption()
-            .for_storage_encryption()
-        {
+        for ka in valid.keys().secret().for_transport_encryption().for_storage_encryption() {
             decryptors.push(into_keypair(ka.key().clone(), passphrase).map_err(|_| wrong())?);
         }
         Ok(UnlockedKey { signer, decryptors })
     }
 }
 
-fn into_keypair<R: key::KeyRole>(
-    key: Key<key::SecretParts, R>,
-    passphrase: &Passphrase,
-) -> openpgp::Result<KeyPair> {
-    let key = if key.has_unencrypted_secret() {
-        key
-    } else {
-        key.decrypt_secret(passphrase)?
-    };
+fn into_keypair<R: key::KeyRole>(key: Key<key::SecretParts, R>, passphrase: &Passphrase) -> openpgp::Result<KeyPair> {
+    let key = if key.has_unencrypted_secret() { key } else { key.decrypt_secret(passphrase)? };
     key.into_keypair()
 }
 
@@ -283,18 +212,10 @@ fn user_id(name: &str, email: &str) -> Result<openpgp::packet::UserID> {
     let name = name.trim();
     let email = email.trim();
     if name.is_empty() || name.contains(['<', '>']) {
-        return Err(Error::invalid(
-            "name",
-            name,
-            "give your name as others on the board know it, without < or >",
-        ));
+        return Err(Error::invalid("name", name, "give your name as others on the board know it, without < or >"));
     }
     if !email.contains('@') || email.contains(char::is_whitespace) || email.contains(['<', '>']) {
-        return Err(Error::invalid(
-            "email address",
-            email,
-            "expected an address like name@example.org",
-        ));
+        return Err(Error::invalid("email address", email, "expected an address like name@example.org"));
     }
     Ok(openpgp::packet::UserID::from(format!("{name} <{email}>")))
 }
@@ -308,9 +229,7 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z").unwrap().with_timezone(&Utc)
     }
 
     #[test]
@@ -322,26 +241,17 @@ mod tests {
         let back = SecretKey::read_armored_for_test(&armored);
         assert_eq!(back.fingerprint(), key.fingerprint());
         assert!(back.unlock(&pass, now()).is_ok());
-        assert!(matches!(
-            back.unlock(&Passphrase::from("wrong"), now()),
-            Err(Error::WrongPassphrase { .. })
-        ));
+        assert!(matches!(back.unlock(&Passphrase::from("wrong"), now()), Err(Error::WrongPassphrase { .. })));
         assert_eq!(key.user_id().as_deref(), Some("Alice <alice@example.org>"));
-        assert!(key
-            .public_armored()
-            .unwrap()
-            .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+        assert!(key.public_armored().unwrap().starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
     }
 
     #[test]
     fn generated_certificates_advertise_seipdv1_only_so_gnupg_can_encrypt_to_them() {
-        let key =
-            SecretKey::generate("Bob", "bob@example.org", &Passphrase::from("pw"), now()).unwrap();
+        let key = SecretKey::generate("Bob", "bob@example.org", &Passphrase::from("pw"), now()).unwrap();
         let policy = policy();
         let cert = key.cert();
-        let valid = cert
-            .with_policy(&policy, Some(SystemTime::from(now())))
-            .unwrap();
+        let valid = cert.with_policy(&policy, Some(SystemTime::from(now()))).unwrap();
         let features = valid.features().unwrap();
         assert!(features.supports_seipdv1());
         assert!(!features.supports_seipdv2());
@@ -364,15 +274,9 @@ mod tests {
 
     #[test]
     fn a_public_certificate_is_not_a_secret_key() {
-        let key =
-            SecretKey::generate("Dan", "dan@example.org", &Passphrase::from("pw"), now()).unwrap();
+        let key = SecretKey::generate("Dan", "dan@example.org", &Passphrase::from("pw"), now()).unwrap();
         let public = key.public_armored().unwrap();
-        let err = SecretKey::import(
-            Path::new("dan.asc"),
-            public.as_bytes(),
-            &Passphrase::from("pw"),
-            now(),
-        );
+        let err = SecretKey::import(Path::new("dan.asc"), public.as_bytes(), &Passphrase::from("pw"), now());
         assert!(matches!(err, Err(Error::NotASecretKey { .. })));
         let err = SecretKey::import(Path::new("x.txt"), b"hello", &Passphrase::from("pw"), now());
         assert!(matches!(err, Err(Error::NotASecretKey { .. })));
@@ -380,9 +284,7 @@ mod tests {
 
     impl SecretKey {
         fn read_armored_for_test(armored: &str) -> SecretKey {
-            SecretKey {
-                cert: Cert::from_bytes(armored.as_bytes()).unwrap(),
-            }
+            SecretKey { cert: Cert::from_bytes(armored.as_bytes()).unwrap() }
         }
     }
 }

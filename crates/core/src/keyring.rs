@@ -33,12 +33,9 @@ impl PassphraseKeyring {
         let store: Result<Arc<CredentialStore>, KeyringError> =
             windows_native_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
         #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-        let store: Result<Arc<CredentialStore>, KeyringError> = Err(
-            KeyringError::NotSupportedByStore("no keyring support on this platform".into()),
-        );
-        Ok(PassphraseKeyring {
-            store: store.map_err(unavailable)?,
-        })
+        let store: Result<Arc<CredentialStore>, KeyringError> =
+            Err(KeyringError::NotSupportedByStore("no keyring support on this platform".into()));
+        Ok(PassphraseKeyring { store: store.map_err(unavailable)? })
     }
 
     /// An in-memory keyring, for tests.

@@ -19,11 +19,7 @@ pub struct Fingerprint(String);
 impl Fingerprint {
     /// Parses a fingerprint as people paste it: any case, spaces allowed.
     pub fn parse(text: &str) -> crate::Result<Fingerprint> {
-        let hex: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_uppercase();
+        let hex: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
         if (hex.len() == 40 || hex.len() == 64) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
             Ok(Fingerprint(hex))
         } else {
@@ -119,10 +115,7 @@ pub enum OpBody {
     /// Changes fields of an organisation; each given field merges on its own
     /// (last writer wins). An empty string clears a text field.
     #[serde(rename = "partner.set")]
-    PartnerSet {
-        partner: PartnerId,
-        fields: PartnerChanges,
-    },
+    PartnerSet { partner: PartnerId, fields: PartnerChanges },
     /// Adds a contact person to an organisation. Contacts are append-only.
     #[serde(rename = "contact.add")]
     ContactAdd {
@@ -148,10 +141,7 @@ pub enum OpBody {
     /// The author claims an organisation for outreach until a date (inclusive).
     /// One claim per (organisation, member); the latest one counts.
     #[serde(rename = "claim.set")]
-    ClaimSet {
-        partner: PartnerId,
-        until: NaiveDate,
-    },
+    ClaimSet { partner: PartnerId, until: NaiveDate },
 }
 
 /// Field changes of a `partner.set`. Absent fields are left alone.
@@ -188,10 +178,7 @@ mod tests {
     fn sample() -> Operation {
         Operation {
             author: Fingerprint::parse("0123456789ABCDEF0123456789ABCDEF01234567").unwrap(),
-            hlc: Hlc {
-                ms: 1_764_038_400_000,
-                n: 2,
-            },
+            hlc: Hlc { ms: 1_764_038_400_000, n: 2 },
             body: OpBody::PartnerSet {
                 partner: PartnerId::for_name("Acme"),
                 fields: PartnerChanges {
@@ -213,9 +200,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        let text = String::from_utf8(sample().to_bytes())
-            .unwrap()
-            .replace("\"notes\"", "\"notez\"");
+        let text = String::from_utf8(sample().to_bytes()).unwrap().replace("\"notes\"", "\"notez\"");
         assert!(Operation::from_bytes(text.as_bytes()).is_err());
     }
 

@@ -20,9 +20,7 @@ pub struct OpLog {
 impl OpLog {
     /// Opens the log at `path`, creating it if missing and dropping a torn last line.
     pub fn open(path: &Path) -> Result<OpLog> {
-        let log = OpLog {
-            path: path.to_owned(),
-        };
+        let log = OpLog { path: path.to_owned() };
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -55,9 +53,7 @@ impl OpLog {
 
     /// The log's length in bytes.
     pub fn len(&self) -> Result<u64> {
-        Ok(std::fs::metadata(&self.path)
-            .map_err(|e| self.io("read", e))?
-            .len())
+        Ok(std::fs::metadata(&self.path).map_err(|e| self.io("read", e))?.len())
     }
 
     /// Whether the log holds no operation yet.
@@ -72,10 +68,7 @@ impl OpLog {
             buf.extend_from_slice(&op.to_bytes());
             buf.push(b'\n');
         }
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| self.io("write", e))?;
+        let mut file = OpenOptions::new().append(true).open(&self.path).map_err(|e| self.io("write", e))?;
         file.write_all(&buf).map_err(|e| self.io("write", e))?;
         file.sync_data().map_err(|e| self.io("write", e))?;
         self.len()
@@ -84,8 +77,7 @@ impl OpLog {
     /// Reads the operations from byte `offset` to the end. Returns them and the end offset.
     pub fn read_from(&self, offset: u64) -> Result<(Vec<Operation>, u64)> {
         let mut file = File::open(&self.path).map_err(|e| self.io("read", e))?;
-        file.seek(SeekFrom::Start(offset))
-            .map_err(|e| self.io("read", e))?;
+        file.seek(SeekFrom::Start(offset)).map_err(|e| self.io("read", e))?;
         let mut reader = BufReader::new(file);
         let mut ops = Vec::new();
         let mut line = Vec::new();
@@ -93,19 +85,16 @@ impl OpLog {
         let mut number = 0;
         loop {
             line.clear();
-            let read = reader
-                .read_until(b'\n', &mut line)
-                .map_err(|e| self.io("read", e))?;
+            let read = reader.read_until(b'\n', &mut line).map_err(|e| self.io("read", e))?;
             if read == 0 || line.last() != Some(&b'\n') {
                 break;
             }
             number += 1;
-            let op =
-                Operation::from_bytes(&line[..line.len() - 1]).map_err(|e| Error::LogDamaged {
-                    path: self.path.clone(),
-                    line: number,
-                    detail: e.to_string(),
-                })?;
+            let op = Operation::from_bytes(&line[..line.len() - 1]).map_err(|e| Error::LogDamaged {
+                path: self.path.clone(),
+                line: number,
+                detail: e.to_string(),
+            })?;
             ops.push(op);
             end += read as u64;
         }
@@ -178,14 +167,7 @@ mod tests {
         let path = dir.path().join("ops");
         let log = OpLog::open(&path).unwrap();
         log.append(&[op(1)]).unwrap();
-        std::fs::write(
-            &path,
-            [std::fs::read(&path).unwrap(), b"garbage\n".to_vec()].concat(),
-        )
-        .unwrap();
-        assert!(matches!(
-            log.read_from(0),
-            Err(Error::LogDamaged { line: 2, .. })
-        ));
+        std::fs::write(&path, [std::fs::read(&path).unwrap(), b"garbage\n".to_vec()].concat()).unwrap();
+        assert!(matches!(log.read_from(0), Err(Error::LogDamaged { line: 2, .. })));
     }
 }

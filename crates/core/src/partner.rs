@@ -38,10 +38,7 @@ impl fmt::Display for PartnerId {
 
 /// The form of a name used for identity and look-up: lower case, single spaces.
 pub fn name_key(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 word_enum!(
@@ -240,11 +237,7 @@ fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
     for tag in tags {
         let tag = tag.trim().to_lowercase();
         if tag.is_empty() || tag.contains(',') {
-            return Err(Error::invalid(
-                "tag",
-                &tag,
-                "tags are single words or phrases without commas",
-            ));
+            return Err(Error::invalid("tag", &tag, "tags are single words or phrases without commas"));
         }
         if !out.contains(&tag) {
             out.push(tag);
@@ -256,11 +249,9 @@ fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
 
 fn clean_email(email: Option<String>) -> Result<Option<String>> {
     match clean_optional(email) {
-        Some(e) if !e.contains('@') || e.contains(char::is_whitespace) => Err(Error::invalid(
-            "email address",
-            &e,
-            "expected an address like name@example.org",
-        )),
+        Some(e) if !e.contains('@') || e.contains(char::is_whitespace) => {
+            Err(Error::invalid("email address", &e, "expected an address like name@example.org"))
+        }
         other => Ok(other),
     }
 }
@@ -309,10 +300,7 @@ impl Home {
                 "nothing to change: give at least one of --stage, --owner, --notes, --kind, --website, --tag",
             ));
         }
-        self.commit(vec![OpBody::PartnerSet {
-            partner: partner.clone(),
-            fields,
-        }])?;
+        self.commit(vec![OpBody::PartnerSet { partner: partner.clone(), fields }])?;
         self.partner_summary(&partner)
     }
 
@@ -337,24 +325,14 @@ impl Home {
         let summary = clean_text("summary", &entry.summary)?;
         let next_step = clean_optional(entry.next_step);
         if entry.due.is_some() && next_step.is_none() {
-            return Err(Error::invalid(
-                "due date",
-                "",
-                "a due date needs a next step (--next TEXT)",
-            ));
+            return Err(Error::invalid("due date", "", "a due date needs a next step (--next TEXT)"));
         }
         if !entry.force {
             self.refuse_if_claimed_by_other(&partner)?;
         }
         let date = entry.date.unwrap_or_else(|| self.clock().today());
-        let body = OpBody::InteractionLog {
-            partner: partner.clone(),
-            date,
-            channel,
-            summary,
-            next_step,
-            due: entry.due,
-        };
+        let body =
+            OpBody::InteractionLog { partner: partner.clone(), date, channel, summary, next_step, due: entry.due };
         self.commit(vec![body])?;
         self.partner_detail_by_id(&partner)
     }
@@ -363,19 +341,13 @@ impl Home {
     /// claim is extended; another member's live claim refuses unless `force` is set.
     pub fn claim_partner(&mut self, name: &str, days: u32, force: bool) -> Result<ClaimOutcome> {
         if days == 0 || days > MAX_CLAIM_DAYS {
-            return Err(Error::invalid(
-                "number of days",
-                &days.to_string(),
-                format!("expected 1 to {MAX_CLAIM_DAYS}"),
-            ));
+            return Err(Error::invalid("number of days", &days.to_string(), format!("expected 1 to {MAX_CLAIM_DAYS}")));
         }
         let partner = self.find_partner(name)?;
         let today = self.clock().today();
         let mine = self.fingerprint().to_string();
         let claims = self.live_claims(&partner, today)?;
-        let (own, others): (Vec<Claim>, Vec<Claim>) = claims
-            .into_iter()
-            .partition(|c| c.member.fingerprint == mine);
+        let (own, others): (Vec<Claim>, Vec<Claim>) = claims.into_iter().partition(|c| c.member.fingerprint == mine);
         if let (false, Some(first)) = (force, others.first()) {
             return Err(Error::ClaimedByOther {
                 partner: self.partner_summary(&partner)?.name,
@@ -385,15 +357,8 @@ impl Home {
         }
         let wanted = today + chrono::Days::new(u64::from(days));
         let until = own.iter().map(|c| c.until).fold(wanted, NaiveDate::max);
-        self.commit(vec![OpBody::ClaimSet {
-            partner: partner.clone(),
-            until,
-        }])?;
-        Ok(ClaimOutcome {
-            partner: self.partner_summary(&partner)?.name,
-            until,
-            overridden: others,
-        })
+        self.commit(vec![OpBody::ClaimSet { partner: partner.clone(), until }])?;
+        Ok(ClaimOutcome { partner: self.partner_summary(&partner)?.name, until, overridden: others })
     }
 
     /// Lists organisations, ordered by name.
@@ -403,10 +368,7 @@ impl Home {
             Some(fpr) => Some(Fingerprint::parse(fpr)?.to_string()),
             None => None,
         };
-        let search = filter
-            .search
-            .as_deref()
-            .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+        let search = filter.search.as_deref().map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
         let tag = filter.tag.as_deref().map(|t| t.trim().to_lowercase());
         let mut stmt = self.db().prepare_cached(
             "SELECT id FROM partners p
@@ -468,19 +430,14 @@ impl Home {
     }
 
     fn live_claims(&self, partner: &PartnerId, today: NaiveDate) -> Result<Vec<Claim>> {
-        let mut stmt = self
-            .db()
-            .prepare_cached("SELECT member, until FROM claims WHERE partner = ?1 AND until >= ?2 ORDER BY until, member")?;
-        let rows = stmt.query_map(params![partner.0, today], |row| {
-            Ok((row.get::<_, String>(0)?, row.get(1)?))
-        })?;
+        let mut stmt = self.db().prepare_cached(
+            "SELECT member, until FROM claims WHERE partner = ?1 AND until >= ?2 ORDER BY until, member",
+        )?;
+        let rows = stmt.query_map(params![partner.0, today], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
         let mut claims = Vec::new();
         for row in rows {
             let (member, until) = row?;
-            claims.push(Claim {
-                member: self.member_ref(&member),
-                until,
-            });
+            claims.push(Claim { member: self.member_ref(&member), until });
         }
         Ok(claims)
     }
@@ -524,33 +481,18 @@ impl Home {
     fn partner_detail_by_id(&self, partner: &PartnerId) -> Result<PartnerDetail> {
         let summary = self.partner_summary(partner)?;
         let db = self.db();
-        let notes: Option<String> = db.query_row(
-            "SELECT notes FROM partners WHERE id = ?1",
-            [&partner.0],
-            |row| row.get(0),
-        )?;
+        let notes: Option<String> =
+            db.query_row("SELECT notes FROM partners WHERE id = ?1", [&partner.0], |row| row.get(0))?;
         let mut stmt = db.prepare_cached(
             "SELECT id, name, email, role, added_by FROM contacts WHERE partner = ?1 ORDER BY lower(name), id",
         )?;
         let contacts = stmt
             .query_map([&partner.0], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get::<_, String>(4)?,
-                ))
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get::<_, String>(4)?))
             })?
             .map(|row| {
                 let (id, name, email, role, added_by) = row?;
-                Ok(Contact {
-                    id,
-                    name,
-                    email,
-                    role,
-                    added_by: self.member_ref(&added_by),
-                })
+                Ok(Contact { id, name, email, role, added_by: self.member_ref(&added_by) })
             })
             .collect::<Result<Vec<_>>>()?;
         let mut stmt = db.prepare_cached(
@@ -571,36 +513,19 @@ impl Home {
             })?
             .map(|row| {
                 let (id, date, channel, member, summary, next_step, due) = row?;
-                Ok(Interaction {
-                    id,
-                    date,
-                    channel,
-                    member: self.member_ref(&member),
-                    summary,
-                    next_step,
-                    due,
-                })
+                Ok(Interaction { id, date, channel, member: self.member_ref(&member), summary, next_step, due })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(PartnerDetail {
-            summary,
-            notes: notes.filter(|n| !n.is_empty()),
-            contacts,
-            interactions,
-        })
+        Ok(PartnerDetail { summary, notes: notes.filter(|n| !n.is_empty()), contacts, interactions })
     }
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 fn exists(db: &rusqlite::Connection, partner: &PartnerId) -> Result<bool> {
-    Ok(db
-        .prepare_cached("SELECT 1 FROM partners WHERE id = ?1 AND name IS NOT NULL")?
-        .exists([&partner.0])?)
+    Ok(db.prepare_cached("SELECT 1 FROM partners WHERE id = ?1 AND name IS NOT NULL")?.exists([&partner.0])?)
 }
 
 /// Applies one partner operation inside the caller's transaction. Every write is
@@ -608,14 +533,7 @@ fn exists(db: &rusqlite::Connection, partner: &PartnerId) -> Result<bool> {
 /// so applying a set of operations in any order gives the same rows.
 pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
     match &op.body {
-        OpBody::PartnerAdd {
-            partner,
-            name,
-            kind,
-            stage,
-            tags,
-            website,
-        } => {
+        OpBody::PartnerAdd { partner, name, kind, stage, tags, website } => {
             ensure_row(tx, partner, op)?;
             let key = name_key(name);
             set_field(tx, op, id, partner, "name", name)?;
@@ -631,14 +549,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
         }
         OpBody::PartnerSet { partner, fields } => {
             ensure_row(tx, partner, op)?;
-            let PartnerChanges {
-                kind,
-                stage,
-                owner,
-                website,
-                notes,
-                tags,
-            } = fields;
+            let PartnerChanges { kind, stage, owner, website, notes, tags } = fields;
             if let Some(kind) = kind {
                 set_field(tx, op, id, partner, "kind", kind.as_str())?;
             }
@@ -654,26 +565,23 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
                 set_tags(tx, op, id, partner, tags)?;
             }
         }
-        OpBody::ContactAdd {
-            partner,
-            name,
-            email,
-            role,
-        } => {
+        OpBody::ContactAdd { partner, name, email, role } => {
             tx.prepare_cached(
                 "INSERT OR IGNORE INTO contacts (id, partner, name, email, role, added_by, hlc_ms, hlc_n)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
-            .execute(params![id.0, partner.0, name, email, role, op.author.as_str(), op.hlc.ms, op.hlc.n])?;
+            .execute(params![
+                id.0,
+                partner.0,
+                name,
+                email,
+                role,
+                op.author.as_str(),
+                op.hlc.ms,
+                op.hlc.n
+            ])?;
         }
-        OpBody::InteractionLog {
-            partner,
-            date,
-            channel,
-            summary,
-            next_step,
-            due,
-        } => {
+        OpBody::InteractionLog { partner, date, channel, summary, next_step, due } => {
             tx.prepare_cached(
                 "INSERT OR IGNORE INTO interactions
                    (id, partner, date, channel, member, summary, next_step, due, hlc_ms, hlc_n)
@@ -728,19 +636,11 @@ fn set_field(
     store::set_field(tx, "partners", "id", &partner.0, field, value, op, id).map(|_| ())
 }
 
-fn set_tags(
-    tx: &Transaction<'_>,
-    op: &Operation,
-    id: &OpId,
-    partner: &PartnerId,
-    tags: &[String],
-) -> Result<()> {
+fn set_tags(tx: &Transaction<'_>, op: &Operation, id: &OpId, partner: &PartnerId, tags: &[String]) -> Result<()> {
     let json = serde_json::to_string(tags).unwrap_or_else(|_| "[]".into());
     if store::set_field(tx, "partners", "id", &partner.0, "tags", &json, op, id)? {
-        tx.prepare_cached("DELETE FROM partner_tags WHERE partner = ?1")?
-            .execute([&partner.0])?;
-        let mut insert =
-            tx.prepare_cached("INSERT OR IGNORE INTO partner_tags (partner, tag) VALUES (?1, ?2)")?;
+        tx.prepare_cached("DELETE FROM partner_tags WHERE partner = ?1")?.execute([&partner.0])?;
+        let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO partner_tags (partner, tag) VALUES (?1, ?2)")?;
         for tag in tags {
             insert.execute(params![partner.0, tag])?;
         }

@@ -53,29 +53,15 @@ pub struct MemberInfo {
 
 impl RosterMember {
     /// A member from an armored public certificate; name and email from its user ID.
-    pub fn from_cert(
-        path: &Path,
-        bytes: &[u8],
-        role: Role,
-        now: DateTime<Utc>,
-    ) -> Result<RosterMember> {
-        let bad =
-            |detail: String| Error::invalid("certificate", &path.display().to_string(), detail);
-        let cert = Cert::from_bytes(bytes)
-            .map_err(|e| bad(format!("it is not an OpenPGP certificate ({e})")))?;
+    pub fn from_cert(path: &Path, bytes: &[u8], role: Role, now: DateTime<Utc>) -> Result<RosterMember> {
+        let bad = |detail: String| Error::invalid("certificate", &path.display().to_string(), detail);
+        let cert = Cert::from_bytes(bytes).map_err(|e| bad(format!("it is not an OpenPGP certificate ({e})")))?;
         let cert = cert.strip_secret_key_material();
         check_encryptable(&cert, now)?;
-        let uid = cert
-            .userids()
-            .next()
-            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned());
+        let uid = cert.userids().next().map(|u| String::from_utf8_lossy(u.userid().value()).into_owned());
         let (name, email) = crate::home::split_user_id(uid.as_deref().unwrap_or_default());
-        let armored = String::from_utf8(
-            cert.armored()
-                .to_vec()
-                .map_err(|e| Error::OpenPgp(e.to_string()))?,
-        )
-        .map_err(|e| Error::OpenPgp(e.to_string()))?;
+        let armored = String::from_utf8(cert.armored().to_vec().map_err(|e| Error::OpenPgp(e.to_string()))?)
+            .map_err(|e| Error::OpenPgp(e.to_string()))?;
         Ok(RosterMember {
             fingerprint: Fingerprint::parse(&cert.fingerprint().to_hex())?,
             name: name.unwrap_or_else(|| "(no name)".into()),
@@ -104,33 +90,12 @@ impl RosterMember {
 /// Checks that bundles can be encrypted to `cert` at `now`.
 pub fn check_encryptable(cert: &Cert, now: DateTime<Utc>) -> Result<()> {
     let policy = policy();
-    let unusable = |reason: String| Error::KeyUnusable {
-        fingerprint: cert.fingerprint().to_hex(),
-        reason,
-    };
+    let unusable = |reason: String| Error::KeyUnusable { fingerprint: cert.fingerprint().to_hex(), reason };
     let valid = cert
         .with_policy(&policy, SystemTime::from(now))
-        .map_err(|e| {
-            unusable(format!(
-                "it is not valid now ({e}); it may be expired or revoked"
-            ))
-        })?;
-    if valid
-        .keys()
-        .supported()
-        .alive()
-        .revoked(false)
-        .for_transport_encryption()
-        .next()
-        .is_none()
-        && valid
-            .keys()
-            .supported()
-            .alive()
-            .revoked(false)
-            .for_storage_encryption()
-            .next()
-            .is_none()
+        .map_err(|e| unusable(format!("it is not valid now ({e}); it may be expired or revoked")))?;
+    if valid.keys().supported().alive().revoked(false).for_transport_encryption().next().is_none()
+        && valid.keys().supported().alive().revoked(false).for_storage_encryption().next().is_none()
     {
         return Err(unusable("it has no subkey to encrypt to".into()));
     }
@@ -171,15 +136,9 @@ impl Default for RuleSet {
             ("team", &["all"]),
         ];
         RuleSet {
-            decisions: decisions
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            decisions: decisions.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             funding_expiry_months: 12,
-            access: access
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
-                .collect(),
+            access: access.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect())).collect(),
         }
     }
 }

@@ -84,17 +84,10 @@ impl Store {
     /// Opens (creating if missing) the database at `path` and brings its schema up to
     /// date. Refuses a database from a newer version and reports a damaged file.
     pub fn open(path: &Path) -> Result<Store> {
-        let damaged = |e: rusqlite::Error| Error::DatabaseDamaged {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        };
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let damaged = |e: rusqlite::Error| Error::DatabaseDamaged { path: path.to_owned(), detail: e.to_string() };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(damaged)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(damaged)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(damaged)?;
         if version > SCHEMA_VERSION {
             return Err(Error::NewerVersion {
                 what: "the database",
@@ -104,13 +97,11 @@ impl Store {
             });
         }
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;
+             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
         )
         .map_err(damaged)?;
-        let mut store = Store {
-            conn,
-            path: path.to_owned(),
-        };
+        let mut store = Store { conn, path: path.to_owned() };
         store.migrate(version).map_err(|e| match e {
             Error::Database(e) => damaged(e),
             other => other,
@@ -144,7 +135,8 @@ impl Store {
     /// Returns how many operations were new.
     pub fn apply_local(&mut self, ops: &[Operation], log_offset: Option<u64>) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let fresh = apply_ops(&tx, ops)?;
+        let ids: Vec<OpId> = ops.iter().map(Operation::id).collect();
+        let fresh = apply_ops(&tx, ops, &ids)?;
         let mut queue = tx.prepare_cached(
             "INSERT OR IGNORE INTO outbox (id, hlc_ms, hlc_n, op)
              SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM bundled_ops WHERE id = ?1)",
@@ -172,9 +164,7 @@ impl Store {
 
     /// How many bytes of the operation log the database reflects.
     pub fn log_offset(&self) -> Result<u64> {
-        Ok(read_meta(&self.conn, "log_offset")?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0))
+        Ok(read_meta(&self.conn, "log_offset")?.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
     /// The state digest: SHA-256 over [`Store::dump`], i.e. every record table in a
@@ -191,9 +181,7 @@ impl Store {
     pub fn dump(&self, mut sink: impl FnMut(&[u8])) -> Result<()> {
         for (table, order) in DIGEST_TABLES {
             sink(format!("table {table}\n").as_bytes());
-            let mut stmt = self
-                .conn
-                .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+            let mut stmt = self.conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
             let columns = stmt.column_count();
             let mut rows = stmt.query([])?;
             let mut line = Vec::with_capacity(256);
@@ -220,29 +208,25 @@ impl Store {
 
 /// Applies operations inside `tx`, skipping those already applied; advances the
 /// stored clock to the newest reading. Returns the operations that were new.
+/// `ids[i]` is `ops[i].id()`, computed once by the caller.
 pub(crate) fn apply_ops<'o>(
     tx: &Transaction<'_>,
     ops: &'o [Operation],
-) -> Result<Vec<(&'o Operation, OpId)>> {
+    ids: &'o [OpId],
+) -> Result<Vec<(&'o Operation, &'o OpId)>> {
     let mut fresh = Vec::new();
     let mut newest = read_hlc(tx)?;
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO applied_ops (id, author, hlc_ms, hlc_n) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for op in ops {
-        let id = op.id();
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO applied_ops (id, author, hlc_ms, hlc_n) VALUES (?1, ?2, ?3, ?4)")?;
+    for (op, id) in ops.iter().zip(ids) {
         if insert.execute(params![id.0, op.author.as_str(), op.hlc.ms, op.hlc.n])? == 0 {
             continue;
         }
-        apply_one(tx, op, &id)?;
+        apply_one(tx, op, id)?;
         newest = newest.max(op.hlc);
         fresh.push((op, id));
     }
-    write_meta(
-        tx,
-        "hlc",
-        &serde_json::to_string(&newest).unwrap_or_default(),
-    )?;
+    write_meta(tx, "hlc", &serde_json::to_string(&newest).unwrap_or_default())?;
     Ok(fresh)
 }
 
@@ -257,57 +241,35 @@ fn apply_one(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
 }
 
 pub(crate) fn read_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
+    Ok(conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
 }
 
 pub(crate) fn write_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
-        .execute([key, value])?;
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
     Ok(())
 }
 
 fn read_hlc(conn: &Connection) -> Result<Hlc> {
-    Ok(read_meta(conn, "hlc")?
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or(Hlc::ZERO))
+    Ok(read_meta(conn, "hlc")?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or(Hlc::ZERO))
 }
 
 /// Whether `op` is later, in the merge order, than the last write to
 /// (`entity`, `field`); if so, records it as the last write.
-pub(crate) fn wins(
-    tx: &Transaction<'_>,
-    entity: &str,
-    field: &str,
-    op: &Operation,
-    id: &OpId,
-) -> Result<bool> {
-    let current: Option<(i64, u32, String, String)> = tx
+pub(crate) fn wins(tx: &Transaction<'_>, entity: &str, field: &str, op: &Operation, id: &OpId) -> Result<bool> {
+    // One statement: insert, or overwrite only if later in the merge order (SQLite
+    // compares row values lexicographically, text by bytes, as Rust compares them).
+    let changed = tx
         .prepare_cached(
-            "SELECT hlc_ms, hlc_n, author, op FROM field_clocks WHERE entity = ?1 AND field = ?2",
-        )?
-        .query_row([entity, field], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .optional()?;
-    let newer = match &current {
-        None => true,
-        Some((ms, n, author, last)) => {
-            (op.hlc, op.author.as_str(), id.0.as_str())
-                > (Hlc { ms: *ms, n: *n }, author.as_str(), last.as_str())
-        }
-    };
-    if newer {
-        tx.prepare_cached(
             "INSERT INTO field_clocks (entity, field, hlc_ms, hlc_n, author, op) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (entity, field) DO UPDATE SET hlc_ms = excluded.hlc_ms, hlc_n = excluded.hlc_n,
-               author = excluded.author, op = excluded.op",
+               author = excluded.author, op = excluded.op
+             WHERE (excluded.hlc_ms, excluded.hlc_n, excluded.author, excluded.op) > (hlc_ms, hlc_n, author, op)",
         )?
         .execute(params![entity, field, op.hlc.ms, op.hlc.n, op.author.as_str(), id.0])?;
-    }
-    Ok(newer)
+    Ok(changed == 1)
 }
 
 /// Writes `value` (the empty string clears) to `table.field` of the row whose `key_column` is `key`, if `op`
@@ -328,10 +290,8 @@ pub(crate) fn set_field(
     }
     let text = value;
     let text = (!text.is_empty()).then_some(text);
-    tx.prepare_cached(&format!(
-        "UPDATE {table} SET {field} = ?1 WHERE {key_column} = ?2"
-    ))?
-    .execute(params![text, key])?;
+    tx.prepare_cached(&format!("UPDATE {table} SET {field} = ?1 WHERE {key_column} = ?2"))?
+        .execute(params![text, key])?;
     Ok(true)
 }
 
@@ -364,24 +324,21 @@ mod tests {
         let partner = (0..NAMES.len()).prop_map(|i| PartnerId::for_name(NAMES[i]));
         let stage = prop::sample::select(Stage::ALL.to_vec());
         let kind = prop::sample::select(Kind::ALL.to_vec());
-        let text =
-            prop::sample::select(vec!["", "alpha", "beta", "gamma"]).prop_map(str::to_string);
+        let text = prop::sample::select(vec!["", "alpha", "beta", "gamma"]).prop_map(str::to_string);
         let date = (1u32..28).prop_map(|d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap());
         let tags = prop::collection::vec(prop::sample::select(vec!["ci", "sponsor", "cdn"]), 0..3)
             .prop_map(|t| t.into_iter().map(str::to_string).collect::<Vec<_>>());
         prop_oneof![
-            (0..NAMES.len(), kind.clone(), stage.clone(), tags.clone()).prop_map(
-                |(i, kind, stage, tags)| {
-                    OpBody::PartnerAdd {
-                        partner: PartnerId::for_name(NAMES[i]),
-                        name: NAMES[i].to_string(),
-                        kind,
-                        stage,
-                        tags,
-                        website: None,
-                    }
+            (0..NAMES.len(), kind.clone(), stage.clone(), tags.clone()).prop_map(|(i, kind, stage, tags)| {
+                OpBody::PartnerAdd {
+                    partner: PartnerId::for_name(NAMES[i]),
+                    name: NAMES[i].to_string(),
+                    kind,
+                    stage,
+                    tags,
+                    website: None,
                 }
-            ),
+            }),
             (
                 partner.clone(),
                 prop::option::of(stage),
@@ -391,13 +348,7 @@ mod tests {
             )
                 .prop_map(|(partner, stage, owner, notes, tags)| OpBody::PartnerSet {
                     partner,
-                    fields: PartnerChanges {
-                        stage,
-                        owner,
-                        notes,
-                        tags,
-                        ..Default::default()
-                    },
+                    fields: PartnerChanges { stage, owner, notes, tags, ..Default::default() },
                 }),
             (partner.clone(), text.clone()).prop_map(|(partner, name)| OpBody::ContactAdd {
                 partner,
@@ -406,14 +357,7 @@ mod tests {
                 role: None
             }),
             (partner.clone(), date.clone(), text).prop_map(|(partner, date, summary)| {
-                OpBody::InteractionLog {
-                    partner,
-                    date,
-                    channel: "call".into(),
-                    summary,
-                    next_step: None,
-                    due: None,
-                }
+                OpBody::InteractionLog { partner, date, channel: "call".into(), summary, next_step: None, due: None }
             }),
             (partner, date).prop_map(|(partner, until)| OpBody::ClaimSet { partner, until }),
         ]
@@ -422,20 +366,18 @@ mod tests {
     /// Operations from three authors whose clocks collide often (a few distinct
     /// milliseconds), so ties between authors and within one author are exercised.
     fn operations() -> impl Strategy<Value = Vec<Operation>> {
-        prop::collection::vec((0..AUTHORS.len(), 0i64..4, 0u32..3, body()), 1..40).prop_map(
-            |items| {
-                let mut ops: Vec<Operation> = items
-                    .into_iter()
-                    .map(|(a, ms, n, body)| Operation {
-                        author: Fingerprint::parse(AUTHORS[a]).unwrap(),
-                        hlc: Hlc { ms: 1_000 + ms, n },
-                        body,
-                    })
-                    .collect();
-                ops.dedup_by_key(|op| op.id());
-                ops
-            },
-        )
+        prop::collection::vec((0..AUTHORS.len(), 0i64..4, 0u32..3, body()), 1..40).prop_map(|items| {
+            let mut ops: Vec<Operation> = items
+                .into_iter()
+                .map(|(a, ms, n, body)| Operation {
+                    author: Fingerprint::parse(AUTHORS[a]).unwrap(),
+                    hlc: Hlc { ms: 1_000 + ms, n },
+                    body,
+                })
+                .collect();
+            ops.dedup_by_key(|op| op.id());
+            ops
+        })
     }
 
     proptest! {
@@ -475,24 +417,14 @@ mod tests {
             let ops: Vec<Operation> = text
                 .lines()
                 .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-                .map(|l| {
-                    serde_json::from_str(l)
-                        .unwrap_or_else(|e| panic!("{}: {e}: {l}", path.display()))
-                })
+                .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}: {l}", path.display())))
                 .collect();
             let mut forward = memory();
             forward.apply_local(&ops, None).unwrap();
             let mut backward = memory();
-            backward
-                .apply_local(&ops.iter().rev().cloned().collect::<Vec<_>>(), None)
-                .unwrap();
+            backward.apply_local(&ops.iter().rev().cloned().collect::<Vec<_>>(), None).unwrap();
             let records = dump_text(&forward);
-            assert_eq!(
-                records,
-                dump_text(&backward),
-                "{}: order changed the result",
-                path.display()
-            );
+            assert_eq!(records, dump_text(&backward), "{}: order changed the result", path.display());
             expect_test::expect_file![path.with_extension("expected")].assert_eq(&records);
         }
     }
@@ -502,15 +434,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.sqlite");
         drop(Store::open(&path).unwrap());
-        Connection::open(&path)
-            .unwrap()
-            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-            .unwrap();
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
         let err = Store::open(&path).err().unwrap();
-        assert!(
-            matches!(err, Error::NewerVersion { found, .. } if found == SCHEMA_VERSION + 1),
-            "{err}"
-        );
+        assert!(matches!(err, Error::NewerVersion { found, .. } if found == SCHEMA_VERSION + 1), "{err}");
         assert!(err.to_string().contains("update Countersign"));
     }
 

@@ -13,7 +13,7 @@ use crate::envelope::{self, EnvelopeError};
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::key::UnlockedKey;
-use crate::operation::Operation;
+use crate::operation::{OpId, Operation};
 use crate::roster::RosterMember;
 use crate::store::{self, read_meta, write_meta};
 use crate::workspace::{self, write_atomically};
@@ -94,6 +94,8 @@ struct Checked {
     found: Found,
     hash: String,
     payload: BundlePayload,
+    /// The id of each operation of the payload, in order.
+    ids: Vec<OpId>,
 }
 
 type Chain = (String, String);
@@ -102,7 +104,7 @@ impl Home {
     /// Reads new bundles from the shared folder and writes pending operations to it.
     pub fn sync(&mut self, key: &UnlockedKey) -> Result<SyncReport> {
         let mut report = self.read_folder(key)?;
-        report.written = self.write_pending(key)?;
+        report.written = self.write_pending(key, MAX_OPS_PER_BUNDLE)?;
         let now = self.clock().now().timestamp_millis().to_string();
         write_meta(self.db(), "last_sync", &now)?;
         Ok(report)
@@ -114,12 +116,8 @@ impl Home {
         let last_sync = read_meta(self.db(), "last_sync")?
             .and_then(|v| v.parse::<i64>().ok())
             .and_then(|ms| Utc.timestamp_millis_opt(ms).single());
-        let pending: u32 = self
-            .db()
-            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
-        let forks = read_meta(self.db(), "forks")?
-            .and_then(|v| serde_json::from_str(&v).ok())
-            .unwrap_or_default();
+        let pending: u32 = self.db().query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        let forks = read_meta(self.db(), "forks")?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
         Ok(SyncStatus {
             folder: link.folder.display().to_string(),
             last_sync,
@@ -131,14 +129,9 @@ impl Home {
     }
 
     fn file_issues(&self, status: &str) -> Result<Vec<FileIssue>> {
-        let mut stmt = self
-            .db()
-            .prepare_cached("SELECT path, reason FROM bundles WHERE status = ?1 ORDER BY path")?;
+        let mut stmt = self.db().prepare_cached("SELECT path, reason FROM bundles WHERE status = ?1 ORDER BY path")?;
         let rows = stmt.query_map([status], |r| {
-            Ok(FileIssue {
-                file: r.get(0)?,
-                reason: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            })
+            Ok(FileIssue { file: r.get(0)?, reason: r.get::<_, Option<String>>(1)?.unwrap_or_default() })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -151,10 +144,7 @@ impl Home {
         let mut report = SyncReport::default();
 
         // The genesis is re-read only when the database lacks it (after a rebuild).
-        let has_genesis: bool = self
-            .db()
-            .prepare("SELECT 1 FROM workspace WHERE id = ?1")?
-            .exists([&id])?;
+        let has_genesis: bool = self.db().prepare("SELECT 1 FROM workspace WHERE id = ?1")?.exists([&id])?;
         if !has_genesis {
             let folder = ws_dir.parent().unwrap_or(Path::new("."));
             let genesis = workspace::read_genesis(folder, &id, self.fingerprint(), key, now)?;
@@ -163,10 +153,7 @@ impl Home {
             tx.commit()?;
         }
         let roster = self.roster()?;
-        let certs = roster
-            .iter()
-            .map(RosterMember::parse_cert)
-            .collect::<Result<Vec<Cert>>>()?;
+        let certs = roster.iter().map(RosterMember::parse_cert).collect::<Result<Vec<Cert>>>()?;
 
         let (found, conflicts) = scan(&ws_dir, &id)?;
         let mut forks: Vec<Fork> = Vec::new();
@@ -174,20 +161,16 @@ impl Home {
         let mut checked: Vec<Checked> = Vec::new();
         let mut rejected: Vec<(Found, String, String)> = Vec::new();
         let seen: BTreeSet<String> = found.iter().map(|f| f.rel.clone()).collect();
+        let mut to_check: Vec<(Found, Vec<u8>, String)> = Vec::new();
 
         for f in found {
             let known: Option<(String, String, i64, i64)> = self
                 .db()
                 .prepare_cached("SELECT hash, status, size, mtime_ns FROM bundles WHERE path = ?1")?
-                .query_row([&f.rel], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })
+                .query_row([&f.rel], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
             if let Some((_, status, size, mtime)) = &known {
-                if (status == "applied" || status == "rejected")
-                    && *size == f.size
-                    && *mtime == f.mtime_ns
-                {
+                if (status == "applied" || status == "rejected") && *size == f.size && *mtime == f.mtime_ns {
                     continue;
                 }
             }
@@ -201,9 +184,7 @@ impl Home {
                 if status == "applied" {
                     if *old_hash == hash {
                         self.db()
-                            .prepare_cached(
-                                "UPDATE bundles SET size = ?2, mtime_ns = ?3 WHERE path = ?1",
-                            )?
+                            .prepare_cached("UPDATE bundles SET size = ?2, mtime_ns = ?3 WHERE path = ?1")?
                             .execute(params![f.rel, f.size, f.mtime_ns])?;
                     } else {
                         forked.insert((f.author.clone(), f.device.clone()));
@@ -222,22 +203,36 @@ impl Home {
                     continue;
                 }
             }
-            match check(&f, &bytes, &id, key, &certs, now) {
-                Ok(payload) => checked.push(Checked {
-                    found: f,
-                    hash,
-                    payload,
-                }),
+            to_check.push((f, bytes, hash));
+        }
+
+        // Opening envelopes dominates the cost of reading: spread it over the cores.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let per_thread = to_check.len().div_ceil(threads).max(1);
+        let verdicts: Vec<CheckResult> = std::thread::scope(|scope| {
+            let workers: Vec<_> = to_check
+                .chunks(per_thread)
+                .map(|chunk| {
+                    let (id, certs) = (&id, &certs);
+                    scope.spawn(move || {
+                        chunk.iter().map(|(f, bytes, _)| check(f, bytes, id, key, certs, now)).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+        });
+        for ((f, _, hash), verdict) in to_check.into_iter().zip(verdicts) {
+            match verdict {
+                Ok((payload, ids)) => checked.push(Checked { found: f, hash, payload, ids }),
                 Err(reason) => rejected.push((f, hash, reason)),
             }
         }
 
         // Conflict copies made by sync tools: a different bundle for the same position.
         for (conflict, base) in &conflicts {
-            let (Ok(a), Ok(b)) = (
-                fs::read(ws_dir.parent().unwrap_or(Path::new(".")).join(conflict)),
-                fs::read(base.1.as_path()),
-            ) else {
+            let (Ok(a), Ok(b)) =
+                (fs::read(ws_dir.parent().unwrap_or(Path::new(".")).join(conflict)), fs::read(base.1.as_path()))
+            else {
                 continue;
             };
             if a != b {
@@ -247,19 +242,14 @@ impl Home {
                     device: base.0.device.clone(),
                     seq: base.0.seq,
                     files: vec![base.0.rel.clone(), conflict.clone()],
-                    reason: "two different bundles for the same position (a sync tool kept both)"
-                        .into(),
+                    reason: "two different bundles for the same position (a sync tool kept both)".into(),
                 });
             }
         }
 
         // Place checked bundles in their chains, in (author, device, seq) order.
         checked.sort_by(|a, b| {
-            (&a.found.author, &a.found.device, a.found.seq).cmp(&(
-                &b.found.author,
-                &b.found.device,
-                b.found.seq,
-            ))
+            (&a.found.author, &a.found.device, a.found.seq).cmp(&(&b.found.author, &b.found.device, b.found.seq))
         });
         let mut ready: Vec<Checked> = Vec::new();
         let mut waiting: Vec<(Found, String, String)> = Vec::new();
@@ -273,8 +263,7 @@ impl Home {
             let seq = c.found.seq;
             let prev = c.payload.prev.clone();
             if forked.contains(&chain) {
-                let reason =
-                    "its chain has a fork; it waits until a member resolves it".to_string();
+                let reason = "its chain has a fork; it waits until a member resolves it".to_string();
                 waiting.push((c.found, c.hash, reason));
                 continue;
             }
@@ -289,32 +278,20 @@ impl Home {
                 });
                 continue;
             }
-            let follows = |h: &str| {
-                applied
-                    .iter()
-                    .find(|(_, hash)| hash.as_str() == h)
-                    .map(|(s, _)| *s)
-            };
+            let follows = |h: &str| applied.iter().find(|(_, hash)| hash.as_str() == h).map(|(s, _)| *s);
             let verdict = match (seq, prev.as_deref()) {
                 (1, None) => Ok(()),
-                (1, Some(_)) => Err(Err(
-                    "the first bundle of a chain names a predecessor".to_string()
-                )),
+                (1, Some(_)) => Err(Err("the first bundle of a chain names a predecessor".to_string())),
                 (_, None) => Err(Err(format!("bundle {seq} names no predecessor"))),
                 (_, Some(p)) => match (applied.get(&(seq - 1)), follows(p)) {
                     (Some(h), _) if h == p => Ok(()),
-                    (_, Some(k)) => Err(Err(format!(
-                        "sequence gap: it follows bundle {k} but is numbered {seq}"
-                    ))),
+                    (_, Some(k)) => Err(Err(format!("sequence gap: it follows bundle {k} but is numbered {seq}"))),
                     (Some(_), None) => Err(Ok(Fork {
                         author: chain.0.clone(),
                         device: chain.1.clone(),
                         seq: seq - 1,
                         files: vec![c.found.rel.clone()],
-                        reason: format!(
-                            "bundle {seq} follows a bundle {} other than the one applied",
-                            seq - 1
-                        ),
+                        reason: format!("bundle {seq} follows a bundle {} other than the one applied", seq - 1),
                     })),
                     (None, None) => Err(Err(String::new())),
                 },
@@ -337,53 +314,42 @@ impl Home {
         }
 
         // Apply everything ready, and record every verdict, in one transaction.
+        let me = self.fingerprint().clone();
         let tx = self.store_mut().transaction()?;
         for c in &ready {
-            store::apply_ops(&tx, &c.payload.ops)?;
-            let mut bundled =
-                tx.prepare_cached("INSERT OR IGNORE INTO bundled_ops (id) VALUES (?1)")?;
+            store::apply_ops(&tx, &c.payload.ops, &c.ids)?;
+            let mut bundled = tx.prepare_cached("INSERT OR IGNORE INTO bundled_ops (id) VALUES (?1)")?;
             let mut unqueue = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
-            for op in &c.payload.ops {
-                let op_id = op.id();
-                bundled.execute([&op_id.0])?;
-                unqueue.execute([&op_id.0])?;
+            // Only this member's own operations can wait in the outbox: reading them
+            // back in a bundle means they are written.
+            if c.payload.author == me {
+                for op_id in &c.ids {
+                    bundled.execute([&op_id.0])?;
+                    unqueue.execute([&op_id.0])?;
+                }
             }
             record(&tx, &c.found, &c.hash, "applied", None)?;
-            report
-                .applied
-                .push(bundle_ref(&c.found, c.payload.ops.len()));
+            report.applied.push(bundle_ref(&c.found, c.payload.ops.len()));
         }
         for (f, hash, reason) in &rejected {
             record(&tx, f, hash, "rejected", Some(reason))?;
-            report.rejected.push(FileIssue {
-                file: f.rel.clone(),
-                reason: reason.clone(),
-            });
+            report.rejected.push(FileIssue { file: f.rel.clone(), reason: reason.clone() });
         }
         tx.execute("DELETE FROM bundles WHERE status = 'waiting'", [])?;
         for (f, hash, reason) in &waiting {
             record(&tx, f, hash, "waiting", Some(reason))?;
-            report.waiting.push(FileIssue {
-                file: f.rel.clone(),
-                reason: reason.clone(),
-            });
+            report.waiting.push(FileIssue { file: f.rel.clone(), reason: reason.clone() });
         }
         // A rejected file that is gone from the folder is resolved.
         let gone: Vec<String> = {
             let mut stmt = tx.prepare("SELECT path FROM bundles WHERE status = 'rejected'")?;
-            let rows = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
             rows.into_iter().filter(|p| !seen.contains(p)).collect()
         };
         for path in gone {
             tx.execute("DELETE FROM bundles WHERE path = ?1", [path])?;
         }
-        write_meta(
-            &tx,
-            "forks",
-            &serde_json::to_string(&forks).unwrap_or_else(|_| "[]".into()),
-        )?;
+        write_meta(&tx, "forks", &serde_json::to_string(&forks).unwrap_or_else(|_| "[]".into()))?;
         tx.commit()?;
 
         // Earlier rejections still in the folder are reported again until resolved.
@@ -400,22 +366,20 @@ impl Home {
 
     /// The applied bundles of one chain: seq → hash.
     fn applied_chain(&self, chain: &Chain) -> Result<BTreeMap<u64, String>> {
-        let mut stmt = self.db().prepare_cached(
-            "SELECT seq, hash FROM bundles WHERE author = ?1 AND device = ?2 AND status = 'applied'",
-        )?;
-        let rows = stmt.query_map(params![chain.0, chain.1], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
-        })?;
+        let mut stmt = self
+            .db()
+            .prepare_cached("SELECT seq, hash FROM bundles WHERE author = ?1 AND device = ?2 AND status = 'applied'")?;
+        let rows = stmt.query_map(params![chain.0, chain.1], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Writes the operations waiting in the outbox as new bundles of this device.
-    fn write_pending(&mut self, key: &UnlockedKey) -> Result<Vec<BundleRef>> {
+    /// Writes the operations waiting in the outbox as new bundles of this device, at
+    /// most `max_ops_per_bundle` each, without reading the folder first. `sync` reads
+    /// then writes; this alone is for tools that generate many bundles (benchmarks).
+    pub fn write_pending(&mut self, key: &UnlockedKey, max_ops_per_bundle: usize) -> Result<Vec<BundleRef>> {
         let (id, ws_dir) = self.workspace_dir()?;
         let pending: Vec<Operation> = {
-            let mut stmt = self
-                .db()
-                .prepare("SELECT op FROM outbox ORDER BY hlc_ms, hlc_n, id")?;
+            let mut stmt = self.db().prepare("SELECT op FROM outbox ORDER BY hlc_ms, hlc_n, id")?;
             let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
             let mut ops = Vec::new();
             for bytes in rows {
@@ -430,29 +394,20 @@ impl Home {
         let device = self.device().to_string();
         let chain = (me.clone(), device.clone());
         let applied = self.applied_chain(&chain)?;
-        let (mut seq, mut prev) = applied
-            .iter()
-            .next_back()
-            .map_or((0, None), |(s, h)| (*s, Some(h.clone())));
+        let (mut seq, mut prev) = applied.iter().next_back().map_or((0, None), |(s, h)| (*s, Some(h.clone())));
         let heads: BTreeMap<String, u64> = {
             let mut stmt = self.db().prepare(
                 "SELECT author || '/' || device, max(seq) FROM bundles WHERE status = 'applied' GROUP BY author, device",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
-        let certs = self
-            .roster()?
-            .iter()
-            .map(RosterMember::parse_cert)
-            .collect::<Result<Vec<Cert>>>()?;
+        let certs = self.roster()?.iter().map(RosterMember::parse_cert).collect::<Result<Vec<Cert>>>()?;
         let dir = ws_dir.join(&me).join(&device);
         fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
         let now = self.clock().now();
         let mut written = Vec::new();
-        for chunk in pending.chunks(MAX_OPS_PER_BUNDLE) {
+        for chunk in pending.chunks(max_ops_per_bundle.clamp(1, MAX_OPS_PER_BUNDLE)) {
             seq += 1;
             let payload = BundlePayload {
                 format: BUNDLE_FORMAT,
@@ -472,8 +427,7 @@ impl Home {
             let found = found_at(&id, &path, &me, &device, seq)?;
             let tx = self.store_mut().transaction()?;
             {
-                let mut bundled =
-                    tx.prepare_cached("INSERT OR IGNORE INTO bundled_ops (id) VALUES (?1)")?;
+                let mut bundled = tx.prepare_cached("INSERT OR IGNORE INTO bundled_ops (id) VALUES (?1)")?;
                 let mut unqueue = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
                 for op in chunk {
                     let op_id = op.id();
@@ -500,13 +454,7 @@ fn bundle_ref(f: &Found, operations: usize) -> BundleRef {
     }
 }
 
-fn record(
-    tx: &rusqlite::Transaction<'_>,
-    f: &Found,
-    hash: &str,
-    status: &str,
-    reason: Option<&String>,
-) -> Result<()> {
+fn record(tx: &rusqlite::Transaction<'_>, f: &Found, hash: &str, status: &str, reason: Option<&String>) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO bundles (path, author, device, seq, hash, status, reason, size, mtime_ns)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -517,6 +465,9 @@ fn record(
     Ok(())
 }
 
+/// A checked bundle's payload and operation ids, or the reason it is refused.
+type CheckResult = std::result::Result<(BundlePayload, Vec<OpId>), String>;
+
 /// Opens and checks one bundle file; the reason it is refused otherwise.
 fn check(
     f: &Found,
@@ -525,19 +476,18 @@ fn check(
     key: &UnlockedKey,
     roster: &[Cert],
     now: DateTime<Utc>,
-) -> std::result::Result<BundlePayload, String> {
+) -> CheckResult {
     let opened = envelope::open(bytes, key, roster, now).map_err(|e| match e {
         EnvelopeError::NotForMe => {
-            "it is not encrypted to you (another workspace's bundle, or not meant for your role)"
-                .to_string()
+            "it is not encrypted to you (another workspace's bundle, or not meant for your role)".to_string()
         }
         EnvelopeError::UnknownSigner(issuer) => {
             format!("it is signed by a key not on the roster ({issuer})")
         }
         other => other.to_string(),
     })?;
-    let payload: BundlePayload = canonical::from_bytes(&opened.payload)
-        .map_err(|e| format!("its content is not a valid bundle ({e})"))?;
+    let payload: BundlePayload =
+        canonical::from_bytes(&opened.payload).map_err(|e| format!("its content is not a valid bundle ({e})"))?;
     if payload.format > BUNDLE_FORMAT {
         return Err(format!(
             "it was written by a newer version of Countersign (format {}); update to read it",
@@ -551,10 +501,7 @@ fn check(
         ));
     }
     if opened.signer != payload.author {
-        return Err(format!(
-            "it is signed by {} but claims to be from {}",
-            opened.signer, payload.author
-        ));
+        return Err(format!("it is signed by {} but claims to be from {}", opened.signer, payload.author));
     }
     if payload.author.as_str() != f.author || payload.device != f.device || payload.seq != f.seq {
         return Err(format!(
@@ -568,12 +515,10 @@ fn check(
         return Err("it holds no operations".into());
     }
     if let Some(op) = payload.ops.iter().find(|op| op.author != payload.author) {
-        return Err(format!(
-            "it holds an operation by another member ({})",
-            op.author
-        ));
+        return Err(format!("it holds an operation by another member ({})", op.author));
     }
-    Ok(payload)
+    let ids = payload.ops.iter().map(Operation::id).collect();
+    Ok((payload, ids))
 }
 
 type Conflict = (String, (Found, PathBuf));
@@ -609,8 +554,7 @@ fn scan(ws_dir: &Path, id: &str) -> Result<(Vec<Found>, Vec<Conflict>)> {
                         let base = device_dir.join(bundle::file_name(seq));
                         if base.is_file() {
                             let rel = format!("{id}/{author}/{device}/{name}");
-                            conflicts
-                                .push((rel, (found_at(id, &base, &author, &device, seq)?, base)));
+                            conflicts.push((rel, (found_at(id, &base, &author, &device, seq)?, base)));
                         }
                     }
                 }
@@ -627,10 +571,7 @@ fn found_at(id: &str, path: &Path, author: &str, device: &str, seq: u64) -> Resu
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos() as i64);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     Ok(Found {
         rel: format!("{id}/{author}/{device}/{name}"),
         path: path.to_owned(),

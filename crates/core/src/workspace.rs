@@ -37,9 +37,7 @@ pub fn list_workspaces(folder: &Path) -> Result<Vec<String>> {
     let mut ids: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|name| {
-            bundle::is_workspace_id(name) && folder.join(name).join(GENESIS_FILE).is_file()
-        })
+        .filter(|name| bundle::is_workspace_id(name) && folder.join(name).join(GENESIS_FILE).is_file())
         .collect();
     ids.sort();
     Ok(ids)
@@ -49,29 +47,15 @@ pub fn list_workspaces(folder: &Path) -> Result<Vec<String>> {
 /// eight digits, so ids can be read out over the phone).
 pub fn resolve_id(folder: &Path, prefix: &str) -> Result<String> {
     let prefix = prefix.trim().to_lowercase();
-    let not_found = || Error::WorkspaceNotFound {
-        folder: folder.to_owned(),
-        id: format!("{prefix} "),
-    };
+    let not_found = || Error::WorkspaceNotFound { folder: folder.to_owned(), id: format!("{prefix} ") };
     if prefix.len() < 8 {
-        return Err(Error::invalid(
-            "workspace id",
-            &prefix,
-            "give at least the first 8 digits of the id",
-        ));
+        return Err(Error::invalid("workspace id", &prefix, "give at least the first 8 digits of the id"));
     }
-    let matches: Vec<String> = list_workspaces(folder)?
-        .into_iter()
-        .filter(|id| id.starts_with(&prefix))
-        .collect();
+    let matches: Vec<String> = list_workspaces(folder)?.into_iter().filter(|id| id.starts_with(&prefix)).collect();
     match matches.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(not_found()),
-        _ => Err(Error::invalid(
-            "workspace id",
-            &prefix,
-            "several workspaces start with it; give more digits",
-        )),
+        _ => Err(Error::invalid("workspace id", &prefix, "several workspaces start with it; give more digits")),
     }
 }
 
@@ -90,22 +74,14 @@ impl Home {
         }
         let name = name.trim();
         if name.is_empty() {
-            return Err(Error::invalid(
-                "workspace name",
-                name,
-                "give the workspace a name, e.g. the foundation's",
-            ));
+            return Err(Error::invalid("workspace name", name, "give the workspace a name, e.g. the foundation's"));
         }
         if !folder.is_dir() {
             return Err(Error::FolderUnreachable(folder.to_owned()));
         }
         let now = self.clock().now();
-        let me = RosterMember::from_cert(
-            Path::new("your key"),
-            self.key().public_armored()?.as_bytes(),
-            Role::Board,
-            now,
-        )?;
+        let me =
+            RosterMember::from_cert(Path::new("your key"), self.key().public_armored()?.as_bytes(), Role::Board, now)?;
         let mut roster = vec![me];
         for member in others {
             if roster.iter().any(|m| m.fingerprint == member.fingerprint) {
@@ -131,11 +107,7 @@ impl Home {
             roster,
             rules: RuleSet::default(),
         };
-        let certs = genesis
-            .roster
-            .iter()
-            .map(RosterMember::parse_cert)
-            .collect::<Result<Vec<Cert>>>()?;
+        let certs = genesis.roster.iter().map(RosterMember::parse_cert).collect::<Result<Vec<Cert>>>()?;
         let sealed = envelope::seal(&canonical::to_bytes(&genesis)?, key, &certs, now)?;
         let id = bundle::hash(&sealed);
         let dir = folder.join(&id);
@@ -147,22 +119,13 @@ impl Home {
     /// Joins the workspace `id` (or a unique prefix of it) in `folder`: checks the
     /// genesis bundle against the id, its signature against its roster, and that this
     /// member is on it.
-    pub fn join_workspace(
-        &mut self,
-        folder: &Path,
-        id: &str,
-        key: &UnlockedKey,
-    ) -> Result<WorkspaceInfo> {
+    pub fn join_workspace(&mut self, folder: &Path, id: &str, key: &UnlockedKey) -> Result<WorkspaceInfo> {
         if let Some(link) = self.workspace_link() {
             return Err(Error::AlreadyInWorkspace(link.id.clone()));
         }
         let id = resolve_id(folder, id)?;
         let genesis = read_genesis(folder, &id, self.fingerprint(), key, self.clock().now())?;
-        if !genesis
-            .roster
-            .iter()
-            .any(|m| &m.fingerprint == self.fingerprint())
-        {
+        if !genesis.roster.iter().any(|m| &m.fingerprint == self.fingerprint()) {
             return Err(Error::NotOnRoster(self.fingerprint().to_string()));
         }
         self.adopt_genesis(&id, folder, &genesis)
@@ -170,22 +133,14 @@ impl Home {
 
     /// What joining the workspace `id` in `folder` would mean (name, roster), checked
     /// as `join_workspace` checks it, without changing anything.
-    pub fn preview_workspace(
-        &self,
-        folder: &Path,
-        id: &str,
-        key: &UnlockedKey,
-    ) -> Result<WorkspaceInfo> {
+    pub fn preview_workspace(&self, folder: &Path, id: &str, key: &UnlockedKey) -> Result<WorkspaceInfo> {
         let id = resolve_id(folder, id)?;
         let genesis = read_genesis(folder, &id, self.fingerprint(), key, self.clock().now())?;
         Ok(WorkspaceInfo {
             id,
             name: genesis.name.clone(),
             folder: folder.display().to_string(),
-            created: Utc
-                .timestamp_millis_opt(genesis.created)
-                .single()
-                .unwrap_or_default(),
+            created: Utc.timestamp_millis_opt(genesis.created).single().unwrap_or_default(),
             creator: genesis.author.to_string(),
             roster: genesis.roster.iter().map(RosterMember::info).collect(),
             rules: genesis.rules,
@@ -197,32 +152,18 @@ impl Home {
     pub fn move_folder(&mut self, folder: &Path) -> Result<()> {
         let link = self.workspace_link().ok_or(Error::NoWorkspace)?.clone();
         if !folder.join(&link.id).join(GENESIS_FILE).is_file() {
-            return Err(Error::WorkspaceNotFound {
-                folder: folder.to_owned(),
-                id: format!("{} ", link.id),
-            });
+            return Err(Error::WorkspaceNotFound { folder: folder.to_owned(), id: format!("{} ", link.id) });
         }
         let folder = fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
-        self.set_workspace_link(WorkspaceLink {
-            id: link.id,
-            folder,
-        })
+        self.set_workspace_link(WorkspaceLink { id: link.id, folder })
     }
 
-    fn adopt_genesis(
-        &mut self,
-        id: &str,
-        folder: &Path,
-        genesis: &GenesisPayload,
-    ) -> Result<WorkspaceInfo> {
+    fn adopt_genesis(&mut self, id: &str, folder: &Path, genesis: &GenesisPayload) -> Result<WorkspaceInfo> {
         let tx = self.store_mut().transaction()?;
         apply_genesis(&tx, id, genesis)?;
         tx.commit()?;
         let folder = fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
-        self.set_workspace_link(WorkspaceLink {
-            id: id.to_string(),
-            folder,
-        })?;
+        self.set_workspace_link(WorkspaceLink { id: id.to_string(), folder })?;
         self.workspace_info()
     }
 
@@ -231,11 +172,9 @@ impl Home {
         let link = self.workspace_link().ok_or(Error::NoWorkspace)?;
         let row: Option<(String, String, i64, String)> = self
             .db()
-            .query_row(
-                "SELECT name, creator, created_ms, rules FROM workspace WHERE id = ?1",
-                [&link.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            .query_row("SELECT name, creator, created_ms, rules FROM workspace WHERE id = ?1", [&link.id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
         let Some((name, creator, created_ms, rules)) = row else {
             return Err(Error::DatabaseDamaged {
@@ -247,10 +186,7 @@ impl Home {
             id: link.id.clone(),
             name,
             folder: link.folder.display().to_string(),
-            created: Utc
-                .timestamp_millis_opt(created_ms)
-                .single()
-                .unwrap_or_default(),
+            created: Utc.timestamp_millis_opt(created_ms).single().unwrap_or_default(),
             creator,
             roster: self.roster()?.iter().map(RosterMember::info).collect(),
             rules: serde_json::from_str(&rules).unwrap_or_default(),
@@ -259,18 +195,10 @@ impl Home {
 
     /// The roster, ordered by fingerprint.
     pub fn roster(&self) -> Result<Vec<RosterMember>> {
-        let mut stmt = self.db().prepare_cached(
-            "SELECT fingerprint, name, email, role, cert FROM roster ORDER BY fingerprint",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get::<_, String>(3)?,
-                r.get(4)?,
-            ))
-        })?;
+        let mut stmt =
+            self.db().prepare_cached("SELECT fingerprint, name, email, role, cert FROM roster ORDER BY fingerprint")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?)))?;
         let mut roster = Vec::new();
         for row in rows {
             let (fingerprint, name, email, role, cert) = row?;
@@ -304,22 +232,16 @@ pub(crate) fn read_genesis(
     now: DateTime<Utc>,
 ) -> Result<GenesisPayload> {
     let path = folder.join(id).join(GENESIS_FILE);
-    let invalid = |reason: String| Error::GenesisInvalid {
-        path: path.clone(),
-        reason,
-    };
+    let invalid = |reason: String| Error::GenesisInvalid { path: path.clone(), reason };
     let bytes = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
     if bundle::hash(&bytes) != id {
-        return Err(invalid(
-            "its hash is not the workspace id: the file was changed or replaced".into(),
-        ));
+        return Err(invalid("its hash is not the workspace id: the file was changed or replaced".into()));
     }
     let payload = envelope::decrypt_unverified(&bytes, key, now).map_err(|e| match e {
         envelope::EnvelopeError::NotForMe => Error::NotOnRoster(me.to_string()),
         other => invalid(other.to_string()),
     })?;
-    let genesis: GenesisPayload =
-        canonical::from_bytes(&payload).map_err(|e| invalid(e.to_string()))?;
+    let genesis: GenesisPayload = canonical::from_bytes(&payload).map_err(|e| invalid(e.to_string()))?;
     if genesis.format > BUNDLE_FORMAT {
         return Err(Error::NewerVersion {
             what: "the workspace",
@@ -328,30 +250,17 @@ pub(crate) fn read_genesis(
             supported: BUNDLE_FORMAT,
         });
     }
-    let certs = genesis
-        .roster
-        .iter()
-        .map(RosterMember::parse_cert)
-        .collect::<Result<Vec<Cert>>>()?;
+    let certs = genesis.roster.iter().map(RosterMember::parse_cert).collect::<Result<Vec<Cert>>>()?;
     let opened = envelope::open(&bytes, key, &certs, now).map_err(|e| invalid(e.to_string()))?;
-    let creator = genesis
-        .roster
-        .iter()
-        .find(|m| m.fingerprint == genesis.author);
+    let creator = genesis.roster.iter().find(|m| m.fingerprint == genesis.author);
     if opened.signer != genesis.author || creator.map(|m| m.role) != Some(Role::Board) {
-        return Err(invalid(
-            "it is not signed by the board member it names as its creator".into(),
-        ));
+        return Err(invalid("it is not signed by the board member it names as its creator".into()));
     }
     Ok(genesis)
 }
 
 /// Records the workspace, its roster and rules (idempotent).
-pub(crate) fn apply_genesis(
-    tx: &Transaction<'_>,
-    id: &str,
-    genesis: &GenesisPayload,
-) -> Result<()> {
+pub(crate) fn apply_genesis(tx: &Transaction<'_>, id: &str, genesis: &GenesisPayload) -> Result<()> {
     let rules = String::from_utf8(canonical::to_bytes(&genesis.rules)?).unwrap_or_default();
     tx.execute(
         "INSERT OR IGNORE INTO workspace (id, name, creator, created_ms, rules) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -375,10 +284,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io("write in", dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("write", path, e))?;
-    tmp.persist_noclobber(path)
-        .map_err(|e| Error::io("move into place", path, e.error))?;
+    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| Error::io("write", path, e))?;
+    tmp.persist_noclobber(path).map_err(|e| Error::io("move into place", path, e.error))?;
     Ok(())
 }
