@@ -423,3 +423,39 @@ fn sha256_hex(bytes: &[u8]) -> String {
     let out = Command::new("sha256sum").arg(&path).output().unwrap();
     String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap().to_string()
 }
+
+#[test]
+fn a_folder_that_moved_or_is_missing_is_said_plainly() {
+    let board = Board::new(&["Alice", "Bob"]);
+    let [alice, bob] = [&board.members[0], &board.members[1]];
+    alice.run(&["partner", "add", "Acme Cloud"]).ok();
+    board.sync(0);
+
+    // The USB stick is mounted somewhere else on Bob's laptop.
+    let stick = tempfile::tempdir().unwrap();
+    let copy = stick.path().join("board");
+    copy_dir(board.folder.path(), &copy);
+    bob.run(&["sync", "--folder", stick.path().to_str().unwrap()]).fails_with("no workspace");
+    let report = bob.json(&["sync", "--folder", copy.to_str().unwrap()]);
+    assert_eq!(report["applied"].as_array().unwrap().len(), 1);
+    assert_eq!(bob.json(&["workspace", "show"])["folder"], fs::canonicalize(&copy).unwrap().to_str().unwrap());
+
+    // Unplugged: sync says so, and records stay usable offline.
+    fs::remove_dir_all(&copy).unwrap();
+    bob.run(&["sync"]).fails_with("is not reachable");
+    assert_eq!(names(bob), ["Acme Cloud"]);
+    bob.run(&["partner", "add", "Offline Org"]).ok();
+    assert_eq!(bob.json(&["sync", "status"])["pending_operations"], 1);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

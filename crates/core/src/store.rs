@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 const MIGRATIONS: &[&str] = &[
     // 1: partner records and the merge bookkeeping.
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-     CREATE TABLE applied_ops (id TEXT PRIMARY KEY, author TEXT NOT NULL, hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL) STRICT;
+     CREATE TABLE applied_ops (id TEXT PRIMARY KEY, author TEXT NOT NULL, hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL) STRICT, WITHOUT ROWID;
      CREATE TABLE field_clocks (
        entity TEXT NOT NULL, field TEXT NOT NULL,
        hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL, author TEXT NOT NULL, op TEXT NOT NULL,
