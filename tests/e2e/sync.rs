@@ -99,6 +99,8 @@ fn offline_edits_merge_to_the_same_records_in_any_order() {
 
     // Rebuild from the folder alone gives the same digest.
     assert_eq!(bob.run(&["rebuild"]).ok().trim(), digest);
+    // Bob's own operations, found again in his bundles, are not written twice.
+    assert_eq!(bob.json(&["sync", "status"])["pending_operations"], 0);
     fs::remove_file(carol.home.join("state.sqlite")).unwrap();
     assert_eq!(carol.run(&["rebuild"]).ok().trim(), digest);
 }
@@ -199,6 +201,37 @@ fn any_member_opens_a_bundle_with_stock_gpg_and_the_folder_host_reads_nothing() 
     }
 }
 
+/// `author` creates a workspace of their own with the member whose certificate is
+/// `cert`, records `org` there and syncs; the bundle is then copied into `board`'s
+/// folder under the author's fingerprint. Returns the device id it was planted under.
+fn plant_foreign_bundle(board: &Board, author: &Member, cert: &Path, org: &str) -> String {
+    let elsewhere = author.scratch().join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    let folder = elsewhere.to_str().unwrap();
+    author
+        .run(&[
+            "workspace",
+            "create",
+            "--name",
+            org,
+            "--folder",
+            folder,
+            "--member",
+            cert.to_str().unwrap(),
+            "--role",
+            "board",
+        ])
+        .ok();
+    author.run(&["partner", "add", org]).ok();
+    author.run(&["sync"]).ok();
+    let bundle = walk(&elsewhere).into_iter().find(|p| p.ends_with("00000001.pgp")).unwrap();
+    let device = bundle.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+    let planted = board.dir().join(author.fingerprint()).join(&device);
+    fs::create_dir_all(&planted).unwrap();
+    fs::copy(&bundle, planted.join("00000001.pgp")).unwrap();
+    device
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).unwrap().flatten() {
@@ -248,58 +281,16 @@ fn hostile_and_broken_files_are_set_aside_with_reasons_and_the_rest_applies() {
     gpg_seal(&gpg_bob, bob, &[alice, bob, carol], &gap, &bob_dir.join("00000003.pgp"));
 
     // 4. A key not on the roster, in a workspace of its own that includes Alice.
-    let mallory = Member::init("Mallory");
-    let outside = tempfile::tempdir().unwrap();
-    let alice_cert = alice.scratch().join("alice-for-mallory.asc");
+    let alice_cert = alice.scratch().join("alice-for-outsiders.asc");
     fs::write(&alice_cert, alice.run(&["key", "export"]).ok()).unwrap();
-    mallory
-        .run(&[
-            "workspace",
-            "create",
-            "--name",
-            "Evil",
-            "--folder",
-            outside.path().to_str().unwrap(),
-            "--member",
-            alice_cert.to_str().unwrap(),
-            "--role",
-            "board",
-        ])
-        .ok();
-    mallory.run(&["partner", "add", "Mallory Corp"]).ok();
-    mallory.run(&["sync"]).ok();
-    let mallory_bundle = walk(outside.path()).into_iter().find(|p| p.ends_with("00000001.pgp")).unwrap();
-    let device = mallory_bundle.parent().unwrap().file_name().unwrap().to_owned();
-    let mallory_dir = board.dir().join(mallory.fingerprint()).join(&device);
-    fs::create_dir_all(&mallory_dir).unwrap();
-    fs::copy(&mallory_bundle, mallory_dir.join("00000001.pgp")).unwrap();
+    let mallory = Member::init("Mallory");
+    let mallory_device = plant_foreign_bundle(&board, &mallory, &alice_cert, "Mallory Corp");
 
-    // 5. Another workspace's bundle, by a member (Carol's second home in a workspace with Alice).
-    let other = tempfile::tempdir().unwrap();
+    // 5. Another workspace's bundle, by a member (Carol's second home, in a workspace with Alice).
     let mut carol_other = Member::new("Carol");
     carol_other.passphrase = carol.passphrase.clone();
     carol_other.run(&["init", "--import-key", carol.home.join("key.asc").to_str().unwrap()]).ok();
-    carol_other
-        .run(&[
-            "workspace",
-            "create",
-            "--name",
-            "Other",
-            "--folder",
-            other.path().to_str().unwrap(),
-            "--member",
-            alice_cert.to_str().unwrap(),
-            "--role",
-            "board",
-        ])
-        .ok();
-    carol_other.run(&["partner", "add", "Other Workspace Org"]).ok();
-    carol_other.run(&["sync"]).ok();
-    let other_bundle = walk(other.path()).into_iter().find(|p| p.ends_with("00000001.pgp")).unwrap();
-    let other_device = other_bundle.parent().unwrap().file_name().unwrap().to_owned();
-    let carol_other_dir = board.dir().join(carol.fingerprint()).join(&other_device);
-    fs::create_dir_all(&carol_other_dir).unwrap();
-    fs::copy(&other_bundle, carol_other_dir.join("00000001.pgp")).unwrap();
+    let other_device = plant_foreign_bundle(&board, &carol_other, &alice_cert, "Other Workspace Org");
 
     // 6. A truncated bundle and a file that is not OpenPGP at all, from Carol's device.
     carol.run(&["partner", "add", "Carol's Org"]).ok();
@@ -332,8 +323,8 @@ fn hostile_and_broken_files_are_set_aside_with_reasons_and_the_rest_applies() {
     assert!(bent.contains("damaged or was tampered") || bent.contains("not an OpenPGP message"), "{bent}");
     assert!(reason_of(&format!("{}/{}", bob.fingerprint(), "0".repeat(32))).contains("claims to be from"));
     assert!(reason_of(&rel(&bob_dir.join("00000003.pgp"))).contains("sequence gap"));
-    assert!(reason_of(&mallory.fingerprint()).contains("not on the roster"));
-    assert!(reason_of(&other_device.to_string_lossy()).contains("another workspace"));
+    assert!(reason_of(&mallory_device).contains("not on the roster"));
+    assert!(reason_of(&other_device).contains("another workspace"));
     assert!(!reason_of(&rel(&carol_dir.join("00000002.pgp"))).is_empty());
     assert!(reason_of(&rel(&carol_dir.join("00000003.pgp"))).contains("not an OpenPGP message"));
     assert_eq!(rejected.len(), 7, "{report:#}");

@@ -35,13 +35,26 @@ pub fn to_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, CanonicalError> {
 /// Decodes canonical bytes, refusing any encoding other than the canonical one, so
 /// that one value has exactly one byte form and hashes over bytes are meaningful.
 pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CanonicalError> {
+    Ok(serde_json::from_value(value_from_bytes(bytes)?)?)
+}
+
+/// Parses canonical bytes into a JSON value, refusing any other encoding.
+pub fn value_from_bytes(bytes: &[u8]) -> Result<Value, CanonicalError> {
     let value: Value = serde_json::from_slice(bytes)?;
     let mut again = Vec::with_capacity(bytes.len());
     write_value(&value, &mut again)?;
     if again != bytes {
         return Err(CanonicalError::NotCanonical);
     }
-    Ok(serde_json::from_value(value)?)
+    Ok(value)
+}
+
+/// Encodes a JSON value canonically (cheaper than [`to_bytes`] when the value is
+/// already parsed).
+pub fn value_to_bytes(value: &Value) -> Result<Vec<u8>, CanonicalError> {
+    let mut out = Vec::with_capacity(256);
+    write_value(value, &mut out)?;
+    Ok(out)
 }
 
 fn write_value(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {

@@ -230,7 +230,8 @@ impl Home {
         home.digest()
     }
 
-    fn catch_up(&mut self) -> Result<usize> {
+    /// Applies what another process (the app, the CLI) appended to the log since.
+    pub(crate) fn catch_up(&mut self) -> Result<usize> {
         let offset = self.store.log_offset()?;
         let len = self.log.len()?;
         if offset > len {
@@ -386,7 +387,7 @@ fn read_home_file(dir: &Path) -> Result<HomeFile> {
 }
 
 /// Holds the home's write lock until dropped.
-fn lock(dir: &Path) -> Result<File> {
+pub(crate) fn lock(dir: &Path) -> Result<File> {
     let path = dir.join(LOCK_FILE);
     let file = File::options()
         .create(true)

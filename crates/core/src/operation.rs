@@ -53,6 +53,13 @@ impl fmt::Display for Fingerprint {
 #[serde(transparent)]
 pub struct OpId(pub String);
 
+impl OpId {
+    /// The id of the operation whose canonical bytes are `bytes`.
+    pub fn of_canonical(bytes: &[u8]) -> OpId {
+        OpId(hex::encode(Sha256::digest(bytes)))
+    }
+}
+
 impl fmt::Display for OpId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -85,7 +92,7 @@ impl Operation {
 
     /// The operation's identity, the hash of its canonical bytes.
     pub fn id(&self) -> OpId {
-        OpId(hex::encode(Sha256::digest(self.to_bytes())))
+        OpId::of_canonical(&self.to_bytes())
     }
 
     /// The merge order: clock reading, then author, then identity. Total and the same

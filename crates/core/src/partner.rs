@@ -619,7 +619,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
 fn ensure_row(tx: &Transaction<'_>, partner: &PartnerId, op: &Operation) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO partners (id, kind, stage, tags, created_ms) VALUES (?1, 'company', 'prospect', '[]', ?2)
-         ON CONFLICT (id) DO UPDATE SET created_ms = min(created_ms, excluded.created_ms)",
+         ON CONFLICT (id) DO UPDATE SET created_ms = excluded.created_ms WHERE excluded.created_ms < created_ms",
     )?
     .execute(params![partner.0, op.hlc.ms])?;
     Ok(())

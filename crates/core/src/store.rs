@@ -1,7 +1,7 @@
 //! The SQLite view of the records, derived from the operation log.
 //!
 //! Architecture invariant: the database is a cache. Everything in it except the local
-//! bookkeeping (`meta`, `applied_ops`, `field_clocks`) is a function of the set of
+//! bookkeeping (`meta`, `field_clocks`, `bundles`, `bundled_ops`, `outbox`) is a function of the set of
 //! operations applied, whatever their order; [`Store::digest`] hashes that function's
 //! value so two homes can prove they agree. Migrations are forward-only and numbered by
 //! `PRAGMA user_version`; a database from a newer version is refused, never altered.
@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 const MIGRATIONS: &[&str] = &[
     // 1: partner records and the merge bookkeeping.
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-     CREATE TABLE applied_ops (id TEXT PRIMARY KEY, author TEXT NOT NULL, hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL) STRICT, WITHOUT ROWID;
      CREATE TABLE field_clocks (
        entity TEXT NOT NULL, field TEXT NOT NULL,
        hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL, author TEXT NOT NULL, op TEXT NOT NULL,
@@ -129,19 +128,18 @@ impl Store {
         &self.path
     }
 
-    /// Applies operations from this home's own log in one transaction, skipping any
-    /// already applied, and records `log_offset` (how far into the log the database
-    /// has caught up). Own operations not yet in a bundle are queued in the outbox.
-    /// Returns how many operations were new.
+    /// Applies operations from this home's own log in one transaction and records
+    /// `log_offset` (how far into the log the database has caught up). Own operations
+    /// not yet seen in a bundle are queued in the outbox. Returns how many were given.
     pub fn apply_local(&mut self, ops: &[Operation], log_offset: Option<u64>) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let ids: Vec<OpId> = ops.iter().map(Operation::id).collect();
-        let fresh = apply_ops(&tx, ops, &ids)?;
+        apply_ops(&tx, ops, &ids)?;
         let mut queue = tx.prepare_cached(
             "INSERT OR IGNORE INTO outbox (id, hlc_ms, hlc_n, op)
              SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM bundled_ops WHERE id = ?1)",
         )?;
-        for (op, id) in &fresh {
+        for (op, id) in ops.iter().zip(&ids) {
             queue.execute(params![id.0, op.hlc.ms, op.hlc.n, op.to_bytes()])?;
         }
         drop(queue);
@@ -149,7 +147,7 @@ impl Store {
             write_meta(&tx, "log_offset", &offset.to_string())?;
         }
         tx.commit()?;
-        Ok(fresh.len())
+        Ok(ops.len())
     }
 
     /// Starts a transaction, for sync to apply bundles and their bookkeeping at once.
@@ -206,28 +204,19 @@ impl Store {
     }
 }
 
-/// Applies operations inside `tx`, skipping those already applied; advances the
-/// stored clock to the newest reading. Returns the operations that were new.
-/// `ids[i]` is `ops[i].id()`, computed once by the caller.
-pub(crate) fn apply_ops<'o>(
-    tx: &Transaction<'_>,
-    ops: &'o [Operation],
-    ids: &'o [OpId],
-) -> Result<Vec<(&'o Operation, &'o OpId)>> {
-    let mut fresh = Vec::new();
+/// Applies operations inside `tx` and advances the stored clock to the newest
+/// reading. Applying an operation again changes nothing (every write is either a
+/// last-writer-wins register ordered by (hlc, author, id) or an insert keyed by the
+/// operation id), so no record of applied operations is needed. `ids[i]` is
+/// `ops[i].id()`, computed once by the caller.
+pub(crate) fn apply_ops(tx: &Transaction<'_>, ops: &[Operation], ids: &[OpId]) -> Result<()> {
     let mut newest = read_hlc(tx)?;
-    let mut insert =
-        tx.prepare_cached("INSERT OR IGNORE INTO applied_ops (id, author, hlc_ms, hlc_n) VALUES (?1, ?2, ?3, ?4)")?;
     for (op, id) in ops.iter().zip(ids) {
-        if insert.execute(params![id.0, op.author.as_str(), op.hlc.ms, op.hlc.n])? == 0 {
-            continue;
-        }
         apply_one(tx, op, id)?;
         newest = newest.max(op.hlc);
-        fresh.push((op, id));
     }
     write_meta(tx, "hlc", &serde_json::to_string(&newest).unwrap_or_default())?;
-    Ok(fresh)
+    Ok(())
 }
 
 fn apply_one(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {

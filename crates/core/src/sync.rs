@@ -90,19 +90,15 @@ struct Found {
 }
 
 /// A bundle read and checked, ready to take its place in its chain.
-struct Checked {
-    found: Found,
-    hash: String,
-    payload: BundlePayload,
-    /// The id of each operation of the payload, in order.
-    ids: Vec<OpId>,
-}
 
 type Chain = (String, String);
 
 impl Home {
     /// Reads new bundles from the shared folder and writes pending operations to it.
     pub fn sync(&mut self, key: &UnlockedKey) -> Result<SyncReport> {
+        // One sync at a time per home, and with every operation recorded so far.
+        let _lock = crate::home::lock(self.dir())?;
+        self.catch_up()?;
         let mut report = self.read_folder(key)?;
         report.written = self.write_pending(key, MAX_OPS_PER_BUNDLE)?;
         let now = self.clock().now().timestamp_millis().to_string();
@@ -158,8 +154,6 @@ impl Home {
         let (found, conflicts) = scan(&ws_dir, &id)?;
         let mut forks: Vec<Fork> = Vec::new();
         let mut forked: BTreeSet<Chain> = BTreeSet::new();
-        let mut checked: Vec<Checked> = Vec::new();
-        let mut rejected: Vec<(Found, String, String)> = Vec::new();
         let seen: BTreeSet<String> = found.iter().map(|f| f.rel.clone()).collect();
         let mut to_check: Vec<(Found, Vec<u8>, String)> = Vec::new();
 
@@ -206,131 +200,97 @@ impl Home {
             to_check.push((f, bytes, hash));
         }
 
-        // Opening envelopes dominates the cost of reading: spread it over the cores.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        let per_thread = to_check.len().div_ceil(threads).max(1);
-        let verdicts: Vec<CheckResult> = std::thread::scope(|scope| {
-            let workers: Vec<_> = to_check
-                .chunks(per_thread)
-                .map(|chunk| {
-                    let (id, certs) = (&id, &certs);
-                    scope.spawn(move || {
-                        chunk.iter().map(|(f, bytes, _)| check(f, bytes, id, key, certs, now)).collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
-        });
-        for ((f, _, hash), verdict) in to_check.into_iter().zip(verdicts) {
-            match verdict {
-                Ok((payload, ids)) => checked.push(Checked { found: f, hash, payload, ids }),
-                Err(reason) => rejected.push((f, hash, reason)),
-            }
-        }
-
         // Conflict copies made by sync tools: a different bundle for the same position.
         for (conflict, base) in &conflicts {
-            let (Ok(a), Ok(b)) =
-                (fs::read(ws_dir.parent().unwrap_or(Path::new(".")).join(conflict)), fs::read(base.1.as_path()))
-            else {
+            let (Ok(a), Ok(b)) = (fs::read(&conflict.1), fs::read(&base.path)) else {
                 continue;
             };
             if a != b {
-                forked.insert((base.0.author.clone(), base.0.device.clone()));
+                forked.insert((base.author.clone(), base.device.clone()));
                 forks.push(Fork {
-                    author: base.0.author.clone(),
-                    device: base.0.device.clone(),
-                    seq: base.0.seq,
-                    files: vec![base.0.rel.clone(), conflict.clone()],
+                    author: base.author.clone(),
+                    device: base.device.clone(),
+                    seq: base.seq,
+                    files: vec![base.rel.clone(), conflict.0.clone()],
                     reason: "two different bundles for the same position (a sync tool kept both)".into(),
                 });
             }
         }
 
-        // Place checked bundles in their chains, in (author, device, seq) order.
-        checked.sort_by(|a, b| {
-            (&a.found.author, &a.found.device, a.found.seq).cmp(&(&b.found.author, &b.found.device, b.found.seq))
-        });
-        let mut ready: Vec<Checked> = Vec::new();
-        let mut waiting: Vec<(Found, String, String)> = Vec::new();
-        let mut chain_heads: BTreeMap<Chain, BTreeMap<u64, String>> = BTreeMap::new();
-        for c in checked {
-            let chain: Chain = (c.found.author.clone(), c.found.device.clone());
-            if !chain_heads.contains_key(&chain) {
-                chain_heads.insert(chain.clone(), self.applied_chain(&chain)?);
-            }
-            let applied = chain_heads.get_mut(&chain).expect("inserted above");
-            let seq = c.found.seq;
-            let prev = c.payload.prev.clone();
-            if forked.contains(&chain) {
-                let reason = "its chain has a fork; it waits until a member resolves it".to_string();
-                waiting.push((c.found, c.hash, reason));
-                continue;
-            }
-            if applied.contains_key(&seq) {
-                forked.insert(chain.clone());
-                forks.push(Fork {
-                    author: chain.0.clone(),
-                    device: chain.1.clone(),
-                    seq,
-                    files: vec![c.found.rel.clone()],
-                    reason: "a second bundle for a position already applied".into(),
-                });
-                continue;
-            }
-            let follows = |h: &str| applied.iter().find(|(_, hash)| hash.as_str() == h).map(|(s, _)| *s);
-            let verdict = match (seq, prev.as_deref()) {
-                (1, None) => Ok(()),
-                (1, Some(_)) => Err(Err("the first bundle of a chain names a predecessor".to_string())),
-                (_, None) => Err(Err(format!("bundle {seq} names no predecessor"))),
-                (_, Some(p)) => match (applied.get(&(seq - 1)), follows(p)) {
-                    (Some(h), _) if h == p => Ok(()),
-                    (_, Some(k)) => Err(Err(format!("sequence gap: it follows bundle {k} but is numbered {seq}"))),
-                    (Some(_), None) => Err(Ok(Fork {
-                        author: chain.0.clone(),
-                        device: chain.1.clone(),
-                        seq: seq - 1,
-                        files: vec![c.found.rel.clone()],
-                        reason: format!("bundle {seq} follows a bundle {} other than the one applied", seq - 1),
-                    })),
-                    (None, None) => Err(Err(String::new())),
-                },
-            };
-            match verdict {
-                Ok(()) => {
-                    applied.insert(seq, c.hash.clone());
-                    ready.push(c);
-                }
-                Err(Err(reason)) if reason.is_empty() => {
-                    let reason = format!("waits for bundle {} of this device", seq - 1);
-                    waiting.push((c.found, c.hash, reason));
-                }
-                Err(Err(reason)) => rejected.push((c.found, c.hash, reason)),
-                Err(Ok(fork)) => {
-                    forked.insert(chain.clone());
-                    forks.push(fork);
-                }
-            }
-        }
-
-        // Apply everything ready, and record every verdict, in one transaction.
+        // Opening envelopes and applying operations dominate the cost of reading. Worker
+        // threads open and check bundles while this thread places each in its chain, in
+        // (author, device, seq) order, and applies it: all in one transaction.
+        to_check.sort_by(|a, b| (&a.0.author, &a.0.device, a.0.seq).cmp(&(&b.0.author, &b.0.device, b.0.seq)));
         let me = self.fingerprint().clone();
+        let mut waiting: Vec<(&Found, &String, String)> = Vec::new();
+        let mut rejected: Vec<(&Found, &String, String)> = Vec::new();
         let tx = self.store_mut().transaction()?;
-        for c in &ready {
-            store::apply_ops(&tx, &c.payload.ops, &c.ids)?;
-            let mut bundled = tx.prepare_cached("INSERT OR IGNORE INTO bundled_ops (id) VALUES (?1)")?;
-            let mut unqueue = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
-            // Only this member's own operations can wait in the outbox: reading them
-            // back in a bundle means they are written.
-            if c.payload.author == me {
-                for op_id in &c.ids {
-                    bundled.execute([&op_id.0])?;
-                    unqueue.execute([&op_id.0])?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| -> Result<()> {
+            let (sender, verdicts) = std::sync::mpsc::channel::<(usize, CheckResult)>();
+            for _ in 0..threads {
+                let (sender, next, to_check, id, certs) = (sender.clone(), &next, &to_check, &id, &certs);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((f, bytes, _)) = to_check.get(i) else { break };
+                    if sender.send((i, check(f, bytes, id, key, certs, now))).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(sender);
+            let mut early: BTreeMap<usize, CheckResult> = BTreeMap::new();
+            let mut chains: BTreeMap<Chain, BTreeMap<u64, String>> = BTreeMap::new();
+            let mut place = 0;
+            for (i, verdict) in verdicts {
+                early.insert(i, verdict);
+                while let Some(verdict) = early.remove(&place) {
+                    let (f, _, hash) = &to_check[place];
+                    place += 1;
+                    let (payload, ids) = match verdict {
+                        Ok(checked) => checked,
+                        Err(reason) => {
+                            rejected.push((f, hash, reason));
+                            continue;
+                        }
+                    };
+                    let chain: Chain = (f.author.clone(), f.device.clone());
+                    if !chains.contains_key(&chain) {
+                        chains.insert(chain.clone(), applied_chain(&tx, &chain)?);
+                    }
+                    let applied = chains.get_mut(&chain).expect("inserted above");
+                    match place_in_chain(f, payload.prev.as_deref(), applied, forked.contains(&chain)) {
+                        Placement::Ready => {
+                            store::apply_ops(&tx, &payload.ops, &ids)?;
+                            // Only this member's own operations can wait in the outbox:
+                            // reading them back in a bundle means they are written.
+                            if payload.author == me {
+                                let mut bundled =
+                                    tx.prepare_cached("INSERT OR IGNORE INTO bundled_ops (id) VALUES (?1)")?;
+                                let mut unqueue = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+                                for op_id in &ids {
+                                    bundled.execute([&op_id.0])?;
+                                    unqueue.execute([&op_id.0])?;
+                                }
+                            }
+                            record(&tx, f, hash, "applied", None)?;
+                            applied.insert(f.seq, hash.clone());
+                            report.applied.push(bundle_ref(f, payload.ops.len()));
+                        }
+                        Placement::Waiting(reason) => waiting.push((f, hash, reason)),
+                        Placement::Rejected(reason) => rejected.push((f, hash, reason)),
+                        Placement::Fork(fork) => {
+                            forked.insert(chain);
+                            forks.push(fork);
+                        }
+                    }
                 }
             }
-            record(&tx, &c.found, &c.hash, "applied", None)?;
-            report.applied.push(bundle_ref(&c.found, c.payload.ops.len()));
-        }
+            Ok(())
+        })?;
+
+        // Record every other verdict in the same transaction.
         for (f, hash, reason) in &rejected {
             record(&tx, f, hash, "rejected", Some(reason))?;
             report.rejected.push(FileIssue { file: f.rel.clone(), reason: reason.clone() });
@@ -364,15 +324,6 @@ impl Home {
         Ok(report)
     }
 
-    /// The applied bundles of one chain: seq → hash.
-    fn applied_chain(&self, chain: &Chain) -> Result<BTreeMap<u64, String>> {
-        let mut stmt = self
-            .db()
-            .prepare_cached("SELECT seq, hash FROM bundles WHERE author = ?1 AND device = ?2 AND status = 'applied'")?;
-        let rows = stmt.query_map(params![chain.0, chain.1], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Writes the operations waiting in the outbox as new bundles of this device, at
     /// most `max_ops_per_bundle` each, without reading the folder first. `sync` reads
     /// then writes; this alone is for tools that generate many bundles (benchmarks).
@@ -393,7 +344,7 @@ impl Home {
         let me = self.fingerprint().to_string();
         let device = self.device().to_string();
         let chain = (me.clone(), device.clone());
-        let applied = self.applied_chain(&chain)?;
+        let applied = applied_chain(self.db(), &chain)?;
         let (mut seq, mut prev) = applied.iter().next_back().map_or((0, None), |(s, h)| (*s, Some(h.clone())));
         let heads: BTreeMap<String, u64> = {
             let mut stmt = self.db().prepare(
@@ -444,6 +395,57 @@ impl Home {
     }
 }
 
+/// The applied bundles of one chain: seq → hash.
+fn applied_chain(db: &rusqlite::Connection, chain: &Chain) -> Result<BTreeMap<u64, String>> {
+    let mut stmt =
+        db.prepare_cached("SELECT seq, hash FROM bundles WHERE author = ?1 AND device = ?2 AND status = 'applied'")?;
+    let rows = stmt.query_map(params![chain.0, chain.1], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Where a checked bundle stands in its chain.
+enum Placement {
+    Ready,
+    Waiting(String),
+    Rejected(String),
+    Fork(Fork),
+}
+
+/// Places bundle `f` (whose payload names `prev`) in its chain, given the chain's
+/// applied bundles (seq → hash) and whether the chain has a fork.
+fn place_in_chain(f: &Found, prev: Option<&str>, applied: &BTreeMap<u64, String>, forked: bool) -> Placement {
+    let seq = f.seq;
+    let fork = |seq: u64, reason: String| {
+        Placement::Fork(Fork {
+            author: f.author.clone(),
+            device: f.device.clone(),
+            seq,
+            files: vec![f.rel.clone()],
+            reason,
+        })
+    };
+    if forked {
+        return Placement::Waiting("its chain has a fork; it waits until a member resolves it".into());
+    }
+    if applied.contains_key(&seq) {
+        return fork(seq, "a second bundle for a position already applied".into());
+    }
+    let follows = |h: &str| applied.iter().find(|(_, hash)| hash.as_str() == h).map(|(s, _)| *s);
+    match (seq, prev) {
+        (1, None) => Placement::Ready,
+        (1, Some(_)) => Placement::Rejected("the first bundle of a chain names a predecessor".into()),
+        (_, None) => Placement::Rejected(format!("bundle {seq} names no predecessor")),
+        (_, Some(p)) => match (applied.get(&(seq - 1)), follows(p)) {
+            (Some(h), _) if h == p => Placement::Ready,
+            (_, Some(k)) => Placement::Rejected(format!("sequence gap: it follows bundle {k} but is numbered {seq}")),
+            (Some(_), None) => {
+                fork(seq - 1, format!("bundle {seq} follows a bundle {} other than the one applied", seq - 1))
+            }
+            (None, None) => Placement::Waiting(format!("waits for bundle {} of this device", seq - 1)),
+        },
+    }
+}
+
 fn bundle_ref(f: &Found, operations: usize) -> BundleRef {
     BundleRef {
         file: f.rel.clone(),
@@ -486,8 +488,16 @@ fn check(
         }
         other => other.to_string(),
     })?;
-    let payload: BundlePayload =
-        canonical::from_bytes(&opened.payload).map_err(|e| format!("its content is not a valid bundle ({e})"))?;
+    let invalid = |e: canonical::CanonicalError| format!("its content is not a valid bundle ({e})");
+    let value = canonical::value_from_bytes(&opened.payload).map_err(invalid)?;
+    // Operation ids from the parsed values: the canonical bytes of an operation are
+    // those of its value, so there is no need to re-serialise the typed operation.
+    let ids = match value.get("ops").and_then(|ops| ops.as_array()) {
+        Some(ops) => ops.iter().map(|op| canonical::value_to_bytes(op).map(|b| OpId::of_canonical(&b))).collect(),
+        None => Ok(Vec::new()),
+    }
+    .map_err(invalid)?;
+    let payload: BundlePayload = serde_json::from_value(value).map_err(|e| invalid(e.into()))?;
     if payload.format > BUNDLE_FORMAT {
         return Err(format!(
             "it was written by a newer version of Countersign (format {}); update to read it",
@@ -517,11 +527,11 @@ fn check(
     if let Some(op) = payload.ops.iter().find(|op| op.author != payload.author) {
         return Err(format!("it holds an operation by another member ({})", op.author));
     }
-    let ids = payload.ops.iter().map(Operation::id).collect();
     Ok((payload, ids))
 }
 
-type Conflict = (String, (Found, PathBuf));
+/// A conflict copy (its path inside the folder, its full path) and the bundle it copies.
+type Conflict = ((String, PathBuf), Found);
 
 /// Lists the bundle files of a workspace folder, and the conflict copies sync tools
 /// made of them. Anything else (temporary files, stray names) is ignored.
@@ -554,7 +564,7 @@ fn scan(ws_dir: &Path, id: &str) -> Result<(Vec<Found>, Vec<Conflict>)> {
                         let base = device_dir.join(bundle::file_name(seq));
                         if base.is_file() {
                             let rel = format!("{id}/{author}/{device}/{name}");
-                            conflicts.push((rel, (found_at(id, &base, &author, &device, seq)?, base)));
+                            conflicts.push(((rel, path.clone()), found_at(id, &base, &author, &device, seq)?));
                         }
                     }
                 }
