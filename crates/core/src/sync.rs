@@ -225,7 +225,8 @@ impl Home {
         let mut waiting: Vec<(&Found, &String, String)> = Vec::new();
         let mut rejected: Vec<(&Found, &String, String)> = Vec::new();
         let tx = self.store_mut().transaction()?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        // One core is this thread's, applying; the others open envelopes.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1).clamp(1, 8);
         let next = std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|scope| -> Result<()> {
             let (sender, verdicts) = std::sync::mpsc::channel::<(usize, CheckResult)>();
