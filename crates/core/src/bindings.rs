@@ -12,6 +12,9 @@ pub fn typescript() -> Vec<(String, String)> {
     use crate::error::ErrorReport;
     use crate::home::HomeInfo;
     use crate::partner::*;
+    use crate::roster::{MemberInfo, Role, RuleSet};
+    use crate::sync::{BundleRef, FileIssue, Fork, SyncReport, SyncStatus};
+    use crate::workspace::WorkspaceInfo;
     let cfg = Config::new().with_large_int("number");
     let mut out = Vec::new();
     macro_rules! add {
@@ -40,6 +43,15 @@ pub fn typescript() -> Vec<(String, String)> {
         NewContact,
         NewInteraction,
         ClaimOutcome,
+        Role,
+        MemberInfo,
+        RuleSet,
+        WorkspaceInfo,
+        BundleRef,
+        FileIssue,
+        Fork,
+        SyncReport,
+        SyncStatus,
     );
     out
 }
