@@ -4,9 +4,9 @@
 //! ```text
 //! home.json      who this home belongs to: fingerprint, name, device id, format
 //! key.asc        the OpenPGP secret key, secret parts encrypted with the passphrase
-//! ops.log        the operation log (source of truth), see `oplog`
-//! state.sqlite   the database derived from the log, see `store`
-//! lock           held while writing, so the app and the CLI never interleave writes
+//! ops.log        this member's own operations, see `oplog`
+//! state.sqlite   the database derived from the log and the shared folder, see `store`
+//! lock           held while writing or syncing, so the app and the CLI never interleave
 //! ```
 //!
 //! Architecture invariant: `home.json` is written last, by rename, so a folder with a

@@ -5,6 +5,8 @@
 //! becomes an operation: canonically encoded ([`canonical`]), appended to the log
 //! ([`oplog`]) and applied to the database ([`store`]) with a per-field
 //! last-writer-wins merge ordered by hybrid logical clock, then author.
+//! Operations travel between members as signed, encrypted bundles through a shared
+//! folder ([`workspace`], [`sync`], [`envelope`], [`bundle`]).
 //! The CLI and the desktop shell are adapters over the functions here.
 
 /// Declares an enum of fixed words (kinds, stages, roles): serialised as its word,

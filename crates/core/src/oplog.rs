@@ -1,5 +1,6 @@
-//! The operation log: the home's source of truth, append-only, one canonical operation
-//! per line. The database is derived from it and can be rebuilt from it.
+//! The operation log: the operations this member made on this device, append-only, one
+//! canonical operation per line. The database is derived from it and, in a workspace,
+//! from the bundles in the shared folder; both together rebuild it.
 //!
 //! Crash safety: operations are appended and flushed to disk before they are applied
 //! to the database; the database records how many bytes of the log it reflects, so a
