@@ -238,3 +238,42 @@ impl Board {
         files
     }
 }
+
+/// A GnuPG home holding `signer`'s secret key and every member's certificate: real
+/// `gpg` is how the scenarios read and forge bundles, as an attacker or auditor would.
+pub fn gpg_as(signer: &Member, everyone: &[&Member]) -> Gpg {
+    let gpg = Gpg::new();
+    gpg.run(&["--passphrase", &signer.passphrase, "--import", signer.home.join("key.asc").to_str().unwrap()]).ok();
+    for m in everyone {
+        let cert = m.scratch().join("for-gpg.asc");
+        std::fs::write(&cert, m.run(&["key", "export"]).ok()).unwrap();
+        gpg.run(&["--import", cert.to_str().unwrap()]).ok();
+    }
+    gpg
+}
+
+pub fn gpg_decrypt(gpg: &Gpg, who: &Member, file: &Path) -> Value {
+    let out = gpg.run(&["--passphrase", &who.passphrase, "--decrypt", file.to_str().unwrap()]).ok();
+    serde_json::from_str(&out).expect("the payload is JSON")
+}
+
+/// Signs `payload` as `signer` and encrypts it to `recipients` with stock gpg.
+pub fn gpg_seal(gpg: &Gpg, signer: &Member, recipients: &[&Member], payload: &Value, out: &Path) {
+    let input = out.with_extension("json");
+    std::fs::write(&input, serde_json::to_string(payload).unwrap()).unwrap();
+    let mut args: Vec<String> = ["--passphrase", &signer.passphrase, "--trust-model", "always", "--local-user"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(signer.fingerprint());
+    for r in recipients {
+        args.push("--recipient".into());
+        args.push(r.fingerprint());
+    }
+    args.extend(["--sign", "--encrypt", "--output"].map(String::from));
+    args.push(out.display().to_string());
+    args.push(input.display().to_string());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    gpg.run(&refs).ok();
+    std::fs::remove_file(input).unwrap();
+}

@@ -8,11 +8,13 @@ mod render;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use countersign_core::decision::{Change, DecisionFilter, DecisionKind, NewDecision};
 use countersign_core::home::{self, KeySource};
 use countersign_core::key::UnlockedKey;
 use countersign_core::keyring::PassphraseKeyring;
 use countersign_core::partner::{Kind, NewContact, NewInteraction, NewPartner, PartnerFilter, PartnerUpdate, Stage};
 use countersign_core::roster::{Role, RosterMember};
+use countersign_core::rules::Choice;
 use countersign_core::{Clock, Home, SystemClock};
 use render::Output;
 use std::io::IsTerminal;
@@ -55,6 +57,15 @@ enum Command {
     /// The shared workspace: create one, join one, show it.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Decisions: propose, vote (signed with your key), amend, withdraw, show, export for auditors.
+    #[command(subcommand)]
+    Decision(DecisionCommand),
+    /// Propose roster changes (each is a decision under the current rules).
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// The rules that decide each kind of decision.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Exchange bundles with the shared folder: read what others wrote, write what is new here.
     Sync(SyncArgs),
     /// Print the state digest: equal digests mean equal records.
@@ -102,6 +113,117 @@ enum WorkspaceCommand {
     },
     /// Show the workspace: name, id, folder and roster.
     Show,
+}
+
+#[derive(Args)]
+struct DecisionFields {
+    /// Budget, spending, sponsorship, written-resolution or other.
+    #[arg(long)]
+    kind: Option<String>,
+    #[arg(long)]
+    title: Option<String>,
+    /// The body, Markdown, from a file.
+    #[arg(long, value_name = "FILE", conflicts_with = "body")]
+    body_file: Option<PathBuf>,
+    /// The body, Markdown.
+    #[arg(long)]
+    body: Option<String>,
+    /// The amount, e.g. 1500 or 1500.00 (with --currency).
+    #[arg(long)]
+    amount: Option<String>,
+    /// Three-letter currency code, e.g. EUR.
+    #[arg(long)]
+    currency: Option<String>,
+    /// The fund or budget line.
+    #[arg(long)]
+    fund: Option<String>,
+    /// The closing date (YYYY-MM-DD) [default: 30 days from today].
+    #[arg(long, value_parser = parse_date)]
+    closes: Option<chrono::NaiveDate>,
+}
+
+#[derive(Subcommand)]
+enum DecisionCommand {
+    /// Propose a decision; prints its id.
+    Propose(DecisionFields),
+    /// Vote on a decision: approve, object or abstain, signed with your key.
+    Vote {
+        id: String,
+        choice: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Amend your open decision: a new version, earlier votes do not count for it.
+    Amend {
+        id: String,
+        #[command(flatten)]
+        fields: DecisionFields,
+    },
+    /// Withdraw your open decision.
+    Withdraw { id: String },
+    /// Show a decision with every vote, verified.
+    Show { id: String },
+    /// List decisions, newest first.
+    List {
+        /// Only open decisions.
+        #[arg(long)]
+        open: bool,
+        /// Only those waiting for your vote.
+        #[arg(long)]
+        needs_me: bool,
+    },
+    /// Write a decision, its signed votes and the signers' certificates to DIR, with a README for auditors.
+    Export { id: String, dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum MemberCommand {
+    /// Propose adding a member: their certificate (`countersign key export`) and role.
+    Add {
+        cert_file: PathBuf,
+        #[arg(long)]
+        role: String,
+        #[arg(long, value_parser = parse_date)]
+        closes: Option<chrono::NaiveDate>,
+    },
+    /// Propose removing a member.
+    Remove {
+        fingerprint: String,
+        #[arg(long, value_parser = parse_date)]
+        closes: Option<chrono::NaiveDate>,
+    },
+    /// Propose changing a member's role.
+    Role {
+        fingerprint: String,
+        role: String,
+        #[arg(long, value_parser = parse_date)]
+        closes: Option<chrono::NaiveDate>,
+    },
+    /// Propose replacing a member's key by a new certificate (same role).
+    Replace {
+        fingerprint: String,
+        cert_file: PathBuf,
+        #[arg(long, value_parser = parse_date)]
+        closes: Option<chrono::NaiveDate>,
+    },
+    /// List the roster.
+    List,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Show the rules in force.
+    Show,
+    /// Propose a new rule set: `--rule KIND=RULE` (repeat), e.g. `--rule "spending=majority board; from 10000: unanimous board"`.
+    Set {
+        #[arg(long = "rule", value_name = "KIND=RULE")]
+        rules: Vec<String>,
+        /// Months after which approved funding expires.
+        #[arg(long)]
+        funding_expiry_months: Option<u32>,
+        #[arg(long, value_parser = parse_date)]
+        closes: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Args)]
@@ -313,6 +435,9 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         }
         Command::Partner(command) => partner(&dir, command, out)?,
         Command::Workspace(command) => workspace(&dir, command, &passphrases, out)?,
+        Command::Decision(command) => decision(&dir, command, &passphrases, out)?,
+        Command::Member(command) => member(&dir, command, out)?,
+        Command::Rules(command) => rules(&dir, command, out)?,
         Command::Sync(args) => {
             let mut home = open(&dir)?;
             if let Some(SyncCommand::Status) = args.command {
@@ -442,6 +567,106 @@ fn partner(dir: &Path, command: PartnerCommand, out: &Output) -> Result<()> {
             out.partner_detail(&home.log_interaction(&name, entry)?);
         }
         PartnerCommand::Claim { name, days, force } => out.claim(&home.claim_partner(&name, days, force)?),
+    }
+    Ok(())
+}
+
+impl DecisionFields {
+    fn request(self) -> Result<NewDecision> {
+        let body = match (self.body_file, self.body) {
+            (Some(path), _) => std::fs::read_to_string(&path)
+                .with_context(|| format!("could not read the body file {}", path.display()))?,
+            (None, Some(body)) => body,
+            (None, None) => String::new(),
+        };
+        Ok(NewDecision {
+            kind: self.kind.as_deref().map(str::parse::<DecisionKind>).transpose()?,
+            title: self.title.unwrap_or_default(),
+            body,
+            amount: self.amount,
+            currency: self.currency,
+            fund: self.fund,
+            closes: self.closes,
+        })
+    }
+}
+
+fn decision(dir: &Path, command: DecisionCommand, passphrases: &passphrase::Sources, out: &Output) -> Result<()> {
+    let mut home = open(dir)?;
+    match command {
+        DecisionCommand::Propose(fields) => out.decision_id(&home.propose_decision(fields.request()?, None)?),
+        DecisionCommand::Vote { id, choice, reason } => {
+            let choice: Choice = choice.parse()?;
+            let key = unlock(&home, passphrases)?;
+            out.decision(&home.vote(&id, choice, reason, &key)?);
+        }
+        DecisionCommand::Amend { id, fields } => {
+            let hash = home.amend_decision(&id, fields.request()?)?;
+            let _ = hash;
+            out.decision(&home.decision(&id)?);
+        }
+        DecisionCommand::Withdraw { id } => {
+            home.withdraw_decision(&id)?;
+            out.decision(&home.decision(&id)?);
+        }
+        DecisionCommand::Show { id } => out.decision(&home.decision(&id)?),
+        DecisionCommand::List { open, needs_me } => out.decisions(&home.decisions(&DecisionFilter { open, needs_me })?),
+        DecisionCommand::Export { id, dir } => out.export(&home.export_decision(&id, &dir)?),
+    }
+    Ok(())
+}
+
+fn member(dir: &Path, command: MemberCommand, out: &Output) -> Result<()> {
+    let mut home = open(dir)?;
+    let fpr = |text: &str| countersign_core::Fingerprint::parse(text);
+    let cert = |path: &Path, role: Role| -> Result<RosterMember> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("could not read the certificate {}", path.display()))?;
+        Ok(RosterMember::from_cert(path, &bytes, role, clock().now())?)
+    };
+    let (change, closes) = match command {
+        MemberCommand::List => {
+            out.workspace(&home.workspace_info()?);
+            return Ok(());
+        }
+        MemberCommand::Add { cert_file, role, closes } => {
+            (Change::MemberAdd { member: cert(&cert_file, role.parse()?)? }, closes)
+        }
+        MemberCommand::Remove { fingerprint, closes } => {
+            (Change::MemberRemove { fingerprint: fpr(&fingerprint)? }, closes)
+        }
+        MemberCommand::Role { fingerprint, role, closes } => {
+            (Change::MemberRole { fingerprint: fpr(&fingerprint)?, role: role.parse()? }, closes)
+        }
+        MemberCommand::Replace { fingerprint, cert_file, closes } => {
+            (Change::MemberReplace { old: fpr(&fingerprint)?, member: cert(&cert_file, Role::Board)? }, closes)
+        }
+    };
+    out.decision_id(&home.propose_change(change, closes)?);
+    Ok(())
+}
+
+fn rules(dir: &Path, command: RulesCommand, out: &Output) -> Result<()> {
+    let mut home = open(dir)?;
+    match command {
+        RulesCommand::Show => out.rules(&home.rules()?),
+        RulesCommand::Set { rules, funding_expiry_months, closes } => {
+            let mut set = home.rules()?;
+            for entry in rules {
+                let Some((kind, rule)) = entry.split_once('=') else {
+                    anyhow::bail!(
+                        "write each rule as KIND=RULE, e.g. --rule \"budget=majority board\" (got \"{entry}\")"
+                    );
+                };
+                let kind: DecisionKind = kind.parse()?;
+                let rule: countersign_core::rules::Rule = rule.parse()?;
+                set.decisions.insert(kind.as_str().to_string(), rule.to_string());
+            }
+            if let Some(months) = funding_expiry_months {
+                set.funding_expiry_months = months;
+            }
+            out.decision_id(&home.propose_change(Change::RulesSet { rules: set }, closes)?);
+        }
     }
     Ok(())
 }

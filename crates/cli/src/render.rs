@@ -2,9 +2,11 @@
 //! shapes are the core's serde types, the same the desktop app receives.
 
 use comfy_table::{presets, ContentArrangement, Table};
+use countersign_core::decision::{DecisionDetail, DecisionSummary, ExportReport};
 use countersign_core::error::ErrorReport;
 use countersign_core::home::HomeInfo;
 use countersign_core::partner::{ClaimOutcome, PartnerDetail, PartnerSummary};
+use countersign_core::roster::RuleSet;
 use countersign_core::sync::{FileIssue, Fork, SyncReport, SyncStatus};
 use countersign_core::workspace::WorkspaceInfo;
 use serde::Serialize;
@@ -231,6 +233,123 @@ impl Output {
         issues(&mut text, "Waiting", &status.waiting);
         issues(&mut text, "Rejected", &status.rejected);
         forks(&mut text, &status.forks);
+        self.print(&text);
+    }
+}
+
+impl Output {
+    /// The id of a new decision: `{"id": …}` with --json.
+    pub fn decision_id(&self, id: &str) {
+        if self.json {
+            self.json(&json!({ "id": id }));
+        } else {
+            self.print(&format!("{id}\n"));
+        }
+    }
+
+    pub fn decision(&self, d: &DecisionDetail) {
+        if self.json {
+            return self.json(d);
+        }
+        let s = &d.summary;
+        let mut text = format!("{}  [{}]\n  id:       {}\n  kind:     {}\n", s.title, s.status, s.id, s.kind);
+        if let (Some(amount), Some(currency)) = (&s.amount, &s.currency) {
+            text.push_str(&format!("  amount:   {amount} {currency}\n"));
+        }
+        if let Some(fund) = &s.fund {
+            text.push_str(&format!("  fund:     {fund}\n"));
+        }
+        if let Some(change) = &d.change {
+            text.push_str(&format!("  change:   {change}\n"));
+        }
+        text.push_str(&format!(
+            "  rule:     {}\n  status:   {} ({})\n  closes:   {}\n  proposer: {}\n  version:  {} (content hash {})\n",
+            s.rule,
+            s.status,
+            s.status_reason,
+            s.closes,
+            s.proposer.name.as_deref().unwrap_or(&s.proposer.fingerprint),
+            s.version,
+            d.content_hash
+        ));
+        if !d.body.is_empty() {
+            text.push_str(&format!("\n{}\n", d.body.trim_end()));
+        }
+        text.push_str(&format!(
+            "\nVotes ({} approve, {} object, {} abstain)\n",
+            s.approvals, s.objections, s.abstentions
+        ));
+        for v in &d.votes {
+            let mark = if v.verified { "verified" } else { "NOT VERIFIED" };
+            let counted = if v.counted { "" } else { "  (does not count)" };
+            let reason = v.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+            text.push_str(&format!(
+                "  {:<8} {} {}  {}  {}{counted}{reason}\n",
+                v.choice.as_str(),
+                v.signer_name.as_deref().unwrap_or("?"),
+                v.signer,
+                v.at.format("%Y-%m-%d %H:%M"),
+                mark
+            ));
+        }
+        self.print(&text);
+    }
+
+    pub fn decisions(&self, list: &[DecisionSummary]) {
+        if self.json {
+            return self.json(list);
+        }
+        if list.is_empty() {
+            return self.print("No decisions.\n");
+        }
+        let mut table = Table::new();
+        table.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Dynamic);
+        table.set_header(vec!["ID", "STATUS", "KIND", "TITLE", "AMOUNT", "VOTES", "CLOSES", ""]);
+        for d in list {
+            let amount = match (&d.amount, &d.currency) {
+                (Some(a), Some(c)) => format!("{a} {c}"),
+                _ => String::new(),
+            };
+            table.add_row(vec![
+                d.id[..12].to_string(),
+                d.status.to_string(),
+                d.kind.to_string(),
+                d.title.clone(),
+                amount,
+                format!("{}/{}/{}", d.approvals, d.objections, d.abstentions),
+                d.closes.to_string(),
+                if d.needs_me { "needs you".into() } else { String::new() },
+            ]);
+        }
+        self.print(&format!("{table}\n"));
+    }
+
+    pub fn export(&self, report: &ExportReport) {
+        if self.json {
+            return self.json(report);
+        }
+        self.print(&format!(
+            "Wrote {} files to {}; its README.md gives the gpg commands that verify every vote.\n",
+            report.files.len(),
+            report.dir
+        ));
+    }
+
+    pub fn rules(&self, rules: &RuleSet) {
+        if self.json {
+            return self.json(rules);
+        }
+        let mut text = String::from("Decisions\n");
+        for (kind, rule) in &rules.decisions {
+            text.push_str(&format!("  {kind:<20} {rule}\n"));
+        }
+        text.push_str(&format!(
+            "\nApproved funding expires after {} months.\n\nWho reads what\n",
+            rules.funding_expiry_months
+        ));
+        for (role, scopes) in &rules.access {
+            text.push_str(&format!("  {role:<20} {}\n", scopes.join(", ")));
+        }
         self.print(&text);
     }
 }

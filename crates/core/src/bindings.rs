@@ -9,10 +9,14 @@ use ts_rs::{Config, TS};
 
 /// Every (file name, declaration) the UI imports, in a stable order.
 pub fn typescript() -> Vec<(String, String)> {
+    use crate::decision::{
+        DecisionDetail, DecisionFilter, DecisionKind, DecisionSummary, ExportReport, NewDecision, Status, VoteView,
+    };
     use crate::error::ErrorReport;
     use crate::home::HomeInfo;
     use crate::partner::*;
     use crate::roster::{MemberInfo, Role, RuleSet};
+    use crate::rules::Choice;
     use crate::sync::{BundleRef, FileIssue, Fork, SyncReport, SyncStatus};
     use crate::workspace::WorkspaceInfo;
     let cfg = Config::new().with_large_int("number");
@@ -52,6 +56,15 @@ pub fn typescript() -> Vec<(String, String)> {
         Fork,
         SyncReport,
         SyncStatus,
+        DecisionKind,
+        Status,
+        Choice,
+        DecisionSummary,
+        DecisionDetail,
+        VoteView,
+        NewDecision,
+        DecisionFilter,
+        ExportReport,
     );
     out
 }

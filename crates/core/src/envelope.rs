@@ -14,10 +14,11 @@ use openpgp::cert::Cert;
 use openpgp::crypto::SessionKey;
 use openpgp::packet::{PKESK, SKESK};
 use openpgp::parse::stream::{
-    DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError, VerificationHelper,
+    DecryptionHelper, DecryptorBuilder, DetachedVerifierBuilder, MessageLayer, MessageStructure, VerificationError,
+    VerificationHelper,
 };
 use openpgp::parse::Parse;
-use openpgp::serialize::stream::{Compressor, Encryptor, LiteralWriter, Message, Recipient, Signer};
+use openpgp::serialize::stream::{Armorer, Compressor, Encryptor, LiteralWriter, Message, Recipient, Signer};
 use openpgp::types::{CompressionAlgorithm, Features, SymmetricAlgorithm};
 use openpgp::KeyHandle;
 use sequoia_openpgp as openpgp;
@@ -91,29 +92,84 @@ pub fn seal(payload: &[u8], key: &UnlockedKey, recipients: &[Cert], now: DateTim
 /// Decrypts `bytes` with `key` and verifies that exactly the signature of a roster
 /// member covers the payload.
 pub fn open(bytes: &[u8], key: &UnlockedKey, roster: &[Cert], now: DateTime<Utc>) -> Result<Opened, EnvelopeError> {
-    let (payload, signer) = open_with(bytes, key, roster, now, true)?;
+    let (payload, signer, _) = open_with(bytes, Unlock::Key(key), roster, now, true)?;
     Ok(Opened { payload, signer: signer.ok_or(EnvelopeError::Unsigned)? })
 }
 
 /// Decrypts `bytes` without checking the signature: only for the genesis bundle,
 /// whose payload carries the certificates it is then verified against with [`open`].
 pub fn decrypt_unverified(bytes: &[u8], key: &UnlockedKey, now: DateTime<Utc>) -> Result<Vec<u8>, EnvelopeError> {
-    open_with(bytes, key, &[], now, false).map(|(payload, _)| payload)
+    open_with(bytes, Unlock::Key(key), &[], now, false).map(|(payload, ..)| payload)
+}
+
+/// The session key of a message: a member added to the roster later receives the
+/// session keys of earlier bundles (in a key share encrypted to them), so they read
+/// the very bundles, with their authors' signatures, that were not encrypted to them.
+pub struct SharedKey {
+    pub algo: SymmetricAlgorithm,
+    pub key: SessionKey,
+}
+
+impl SharedKey {
+    /// `ALGO:HEX`: the OpenPGP algorithm number and the key.
+    pub fn to_text(&self) -> String {
+        format!("{}:{}", u8::from(self.algo), hex::encode(&self.key[..]))
+    }
+
+    pub fn parse(text: &str) -> Option<SharedKey> {
+        let (algo, key) = text.split_once(':')?;
+        Some(SharedKey { algo: SymmetricAlgorithm::from(algo.parse::<u8>().ok()?), key: hex::decode(key).ok()?.into() })
+    }
+}
+
+/// Decrypts a message addressed to `key` and returns its session key.
+pub fn session_key(bytes: &[u8], key: &UnlockedKey, now: DateTime<Utc>) -> Result<SharedKey, EnvelopeError> {
+    let (_, _, captured) = open_with(bytes, Unlock::Key(key), &[], now, false)?;
+    captured.ok_or(EnvelopeError::NotForMe)
+}
+
+/// [`open`] with a shared session key instead of a secret key.
+pub fn open_shared(
+    bytes: &[u8],
+    shared: &SharedKey,
+    roster: &[Cert],
+    now: DateTime<Utc>,
+) -> Result<Opened, EnvelopeError> {
+    let (payload, signer, _) = open_with(bytes, Unlock::Shared(shared), roster, now, true)?;
+    Ok(Opened { payload, signer: signer.ok_or(EnvelopeError::Unsigned)? })
+}
+
+/// [`decrypt_unverified`] with a shared session key (the genesis, for a member added later).
+pub fn decrypt_shared_unverified(
+    bytes: &[u8],
+    shared: &SharedKey,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, EnvelopeError> {
+    open_with(bytes, Unlock::Shared(shared), &[], now, false).map(|(payload, ..)| payload)
+}
+
+/// What decrypts a message.
+#[derive(Clone, Copy)]
+enum Unlock<'a> {
+    Key(&'a UnlockedKey),
+    Shared(&'a SharedKey),
+    /// Only verifying a detached signature.
+    Nothing,
 }
 
 fn open_with(
     bytes: &[u8],
-    key: &UnlockedKey,
+    unlock: Unlock<'_>,
     roster: &[Cert],
     now: DateTime<Utc>,
     verify: bool,
-) -> Result<(Vec<u8>, Option<Fingerprint>), EnvelopeError> {
+) -> Result<(Vec<u8>, Option<Fingerprint>, Option<SharedKey>), EnvelopeError> {
     // Every binary OpenPGP packet starts with a tag byte whose high bit is set.
     if bytes.first().is_none_or(|b| b & 0x80 == 0) {
         return Err(EnvelopeError::NotOpenPgp("it does not start with an OpenPGP packet".into()));
     }
     let policy = policy();
-    let helper = Helper { key, roster, verify, signer: None, failure: None, decrypted: false };
+    let helper = Helper { unlock, roster, verify, signer: None, failure: None, decrypted: false, captured: None };
     let builder = DecryptorBuilder::from_bytes(bytes).map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?;
     let mut decryptor = match builder.with_policy(&policy, SystemTime::from(now), helper) {
         Ok(d) => d,
@@ -126,9 +182,58 @@ fn open_with(
     }
     let helper = decryptor.into_helper();
     match helper.signer {
-        Some(signer) => Ok((payload, Some(signer))),
-        None if !verify && helper.decrypted => Ok((payload, None)),
+        Some(signer) => Ok((payload, Some(signer), helper.captured)),
+        None if !verify && helper.decrypted => Ok((payload, None, helper.captured)),
         None => Err(helper.failure.unwrap_or(EnvelopeError::Unsigned)),
+    }
+}
+
+/// A detached, ASCII-armored signature by `key` over `document` (a vote), which
+/// `gpg --verify SIG DOCUMENT` checks against the signer's certificate.
+pub fn sign_detached(document: &[u8], key: &UnlockedKey, now: DateTime<Utc>) -> Result<String> {
+    let pgp = |e: anyhow::Error| Error::OpenPgp(e.to_string());
+    let mut armored = Vec::new();
+    {
+        let message = Message::new(&mut armored);
+        let message = Armorer::new(message).kind(openpgp::armor::Kind::Signature).build().map_err(pgp)?;
+        let mut signer = Signer::new(message, key.signer.clone())
+            .map_err(pgp)?
+            .creation_time(SystemTime::from(now))
+            .detached()
+            .build()
+            .map_err(pgp)?;
+        signer.write_all(document).map_err(|e| Error::OpenPgp(e.to_string()))?;
+        signer.finalize().map_err(pgp)?;
+    }
+    String::from_utf8(armored).map_err(|e| Error::OpenPgp(e.to_string()))
+}
+
+/// Checks that `signature` (armored, detached) is a valid signature over `document`
+/// by `cert`'s signing key at `now`; the reason otherwise.
+pub fn verify_detached(
+    document: &[u8],
+    signature: &str,
+    cert: &Cert,
+    now: DateTime<Utc>,
+) -> std::result::Result<(), EnvelopeError> {
+    let policy = policy();
+    let helper = Helper {
+        unlock: Unlock::Nothing,
+        roster: std::slice::from_ref(cert),
+        verify: true,
+        signer: None,
+        failure: None,
+        decrypted: true,
+        captured: None,
+    };
+    let mut verifier = DetachedVerifierBuilder::from_bytes(signature.as_bytes())
+        .map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?
+        .with_policy(&policy, SystemTime::from(now), helper)
+        .map_err(classify)?;
+    verifier.verify_bytes(document).map_err(classify)?;
+    match verifier.into_helper().signer {
+        Some(signer) if signer.as_str() == cert.fingerprint().to_hex() => Ok(()),
+        _ => Err(EnvelopeError::BadSignature("not made by the named member's key".into())),
     }
 }
 
@@ -150,7 +255,9 @@ fn classify(e: anyhow::Error) -> EnvelopeError {
 }
 
 struct Helper<'a> {
-    key: &'a UnlockedKey,
+    unlock: Unlock<'a>,
+    /// The session key that decrypted the message.
+    captured: Option<SharedKey>,
     roster: &'a [Cert],
     verify: bool,
     signer: Option<Fingerprint>,
@@ -207,8 +314,20 @@ impl DecryptionHelper for Helper<'_> {
         sym_algo: Option<SymmetricAlgorithm>,
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> openpgp::Result<Option<Cert>> {
+        let key = match self.unlock {
+            Unlock::Key(key) => key,
+            Unlock::Shared(shared) => {
+                if decrypt(Some(shared.algo), &shared.key) {
+                    self.decrypted = true;
+                    return Ok(None);
+                }
+                self.failure = Some(EnvelopeError::NotForMe);
+                return Err(anyhow::Error::new(EnvelopeError::NotForMe));
+            }
+            Unlock::Nothing => return Err(anyhow::Error::new(EnvelopeError::NotForMe)),
+        };
         for pkesk in pkesks {
-            for pair in &self.key.decryptors {
+            for pair in &key.decryptors {
                 let matches = pkesk.recipient().map_or(true, |r| r.aliases(KeyHandle::from(pair.public().keyid())));
                 if !matches {
                     continue;
@@ -217,6 +336,7 @@ impl DecryptionHelper for Helper<'_> {
                 if let Some((algo, session_key)) = pkesk.decrypt(&mut pair, sym_algo) {
                     if decrypt(algo, &session_key) {
                         self.decrypted = true;
+                        self.captured = algo.or(sym_algo).map(|algo| SharedKey { algo, key: session_key.clone() });
                         return Ok(None);
                     }
                 }

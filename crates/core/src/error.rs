@@ -114,6 +114,22 @@ pub enum Error {
     #[error("the shared folder {0} is not reachable; is the drive mounted or the sync tool running?")]
     FolderUnreachable(PathBuf),
 
+    /// No decision has this id.
+    #[error("no decision {0}; `countersign decision list` shows the ids")]
+    UnknownDecision(String),
+
+    /// Only the proposer may amend or withdraw.
+    #[error("only the member who proposed decision {decision} may {action} it")]
+    NotYours { action: &'static str, decision: String },
+
+    /// The decision is decided, withdrawn or closed.
+    #[error("decision {decision} is {status}; votes and changes are no longer taken (propose a new one if needed)")]
+    DecisionClosed { decision: String, status: String },
+
+    /// The member's role does not vote on this decision.
+    #[error("your vote does not count on decision {decision}: it is decided by \"{rule}\" of the roster it was proposed under")]
+    NotEligible { decision: String, rule: String },
+
     /// A value could not be encoded canonically.
     #[error("encoding error: {0}")]
     Canonical(#[from] crate::canonical::CanonicalError),
@@ -172,6 +188,10 @@ impl Error {
             Error::NotOnRoster(_) => "not-on-roster",
             Error::FolderUnreachable(_) => "folder-unreachable",
             Error::Canonical(_) => "encoding",
+            Error::UnknownDecision(_) => "unknown-decision",
+            Error::NotYours { .. } => "not-yours",
+            Error::DecisionClosed { .. } => "decision-closed",
+            Error::NotEligible { .. } => "not-eligible",
         }
     }
 

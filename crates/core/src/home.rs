@@ -247,6 +247,19 @@ impl Home {
         self.store.apply_local(&ops, Some(end))
     }
 
+    /// Rebuilds the records in place, in one transaction: empties them, stores
+    /// `governance` as the chain bundles are read under, and re-applies this member's
+    /// log. The next folder read brings back everything else.
+    pub(crate) fn reset_records(&mut self, governance: &crate::governance::Governance) -> Result<()> {
+        let (ops, end) = self.log.read_from(0)?;
+        let tx = self.store.transaction()?;
+        crate::store::clear_records(&tx)?;
+        governance.store(&tx)?;
+        crate::store::apply_local_in(&tx, &ops, Some(end))?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Records changes by this member: stamps each with the next clock reading,
     /// appends them to the log, then applies them to the database.
     pub fn commit(&mut self, bodies: Vec<OpBody>) -> Result<Vec<Operation>> {

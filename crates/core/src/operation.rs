@@ -5,10 +5,13 @@
 
 use crate::canonical;
 use crate::clock::Hlc;
+use crate::decision::DecisionDoc;
 use crate::partner::{Kind, PartnerId, Stage};
+use crate::rules::Choice;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// An OpenPGP fingerprint: upper-case hex, no spaces.
@@ -149,6 +152,28 @@ pub enum OpBody {
     /// One claim per (organisation, member); the latest one counts.
     #[serde(rename = "claim.set")]
     ClaimSet { partner: PartnerId, until: NaiveDate },
+    /// Proposes a decision, or amends one (a new version of the document).
+    #[serde(rename = "decision.propose")]
+    DecisionPropose { document: DecisionDoc },
+    /// A vote on one version of a decision: the signature is a detached OpenPGP
+    /// signature by the author over the vote document (docs/bundle-format.md 1.3).
+    #[serde(rename = "decision.vote")]
+    DecisionVote {
+        decision: String,
+        /// The content hash of the version voted on.
+        version: String,
+        choice: Choice,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        signature: String,
+        /// On roster and rules decisions: the highest bundle the voter had applied
+        /// per chain (`FPR/DEVICE` → seq), which fixes where a removal takes effect.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen: Option<BTreeMap<String, u64>>,
+    },
+    /// The proposer withdraws a decision.
+    #[serde(rename = "decision.withdraw")]
+    DecisionWithdraw { decision: String },
 }
 
 /// Field changes of a `partner.set`. Absent fields are left alone.

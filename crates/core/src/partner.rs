@@ -610,6 +610,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
                 .execute(params![partner.0, op.author.as_str(), until])?;
             }
         }
+        // Not partner operations: applied by their own modules.
+        OpBody::DecisionPropose { .. } | OpBody::DecisionVote { .. } | OpBody::DecisionWithdraw { .. } => {}
     }
     Ok(())
 }

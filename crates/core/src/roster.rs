@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::key::policy;
 use crate::operation::Fingerprint;
+use crate::rules::Rule;
 use chrono::{DateTime, Utc};
 use openpgp::cert::Cert;
 use openpgp::parse::Parse;
@@ -113,6 +114,34 @@ pub struct RuleSet {
     pub funding_expiry_months: u32,
     /// Role → the scopes it may read.
     pub access: BTreeMap<String, Vec<String>>,
+}
+
+impl RuleSet {
+    /// The rule deciding decisions of `kind` (with `amount`, when the rule has
+    /// amount thresholds); `other` when the kind has none of its own.
+    pub fn rule_for(
+        &self,
+        kind: crate::decision::DecisionKind,
+        _amount: Option<rust_decimal::Decimal>,
+    ) -> Result<Rule> {
+        let text = self.decisions.get(kind.as_str()).or_else(|| self.decisions.get("other")).ok_or_else(|| {
+            Error::invalid("rule set", kind.as_str(), "it names no rule for this kind (nor for `other`)")
+        })?;
+        Rule::parse(text)
+    }
+
+    /// Checks every rule parses, every kind named exists, and the access map names
+    /// known roles.
+    pub fn validate(&self) -> Result<()> {
+        for (kind, rule) in &self.decisions {
+            kind.parse::<crate::decision::DecisionKind>()?;
+            Rule::parse(rule)?;
+        }
+        for role in self.access.keys() {
+            role.parse::<Role>()?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for RuleSet {

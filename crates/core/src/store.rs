@@ -54,6 +54,22 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE bundled_ops (id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
      CREATE TABLE outbox (id TEXT PRIMARY KEY, hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL,
        op BLOB NOT NULL) STRICT;",
+    // 3: decisions, votes, and the governance chain (roster and rules versions).
+    "CREATE TABLE decision_versions (hash TEXT PRIMARY KEY, decision TEXT NOT NULL, version INTEGER NOT NULL,
+       kind TEXT NOT NULL, author TEXT NOT NULL, doc TEXT NOT NULL, hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL) STRICT;
+     CREATE INDEX decision_versions_by_decision ON decision_versions (decision);
+     CREATE INDEX decision_versions_by_kind ON decision_versions (kind);
+     CREATE TABLE votes (id TEXT PRIMARY KEY, decision TEXT NOT NULL, version TEXT NOT NULL, voter TEXT NOT NULL,
+       choice TEXT NOT NULL, reason TEXT, signature TEXT NOT NULL, seen TEXT,
+       hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL) STRICT;
+     CREATE INDEX votes_by_decision ON votes (decision, hlc_ms, hlc_n);
+     CREATE TABLE withdrawals (id TEXT PRIMARY KEY, decision TEXT NOT NULL, member TEXT NOT NULL,
+       hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL) STRICT;
+     CREATE INDEX withdrawals_by_decision ON withdrawals (decision);
+     CREATE TABLE certificates (fingerprint TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
+       cert TEXT NOT NULL) STRICT;
+     CREATE TABLE governance (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, decision TEXT,
+       state TEXT NOT NULL) STRICT;",
 ];
 
 /// The record tables, in the order the state digest covers them, each with the columns
@@ -65,6 +81,11 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ("contacts", "id"),
     ("interactions", "id"),
     ("claims", "partner, member"),
+    ("decision_versions", "hash"),
+    ("votes", "id"),
+    ("withdrawals", "id"),
+    ("certificates", "fingerprint"),
+    ("governance", "version"),
 ];
 
 /// The schema version this build writes and reads.
@@ -133,19 +154,7 @@ impl Store {
     /// not yet seen in a bundle are queued in the outbox. Returns how many were given.
     pub fn apply_local(&mut self, ops: &[Operation], log_offset: Option<u64>) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let ids: Vec<OpId> = ops.iter().map(Operation::id).collect();
-        apply_ops(&tx, ops, &ids)?;
-        let mut queue = tx.prepare_cached(
-            "INSERT OR IGNORE INTO outbox (id, hlc_ms, hlc_n, op)
-             SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM bundled_ops WHERE id = ?1)",
-        )?;
-        for (op, id) in ops.iter().zip(&ids) {
-            queue.execute(params![id.0, op.hlc.ms, op.hlc.n, op.to_bytes()])?;
-        }
-        drop(queue);
-        if let Some(offset) = log_offset {
-            write_meta(&tx, "log_offset", &offset.to_string())?;
-        }
+        apply_local_in(&tx, ops, log_offset)?;
         tx.commit()?;
         Ok(ops.len())
     }
@@ -204,6 +213,39 @@ impl Store {
     }
 }
 
+/// [`Store::apply_local`] inside a transaction the caller commits.
+pub(crate) fn apply_local_in(tx: &Transaction<'_>, ops: &[Operation], log_offset: Option<u64>) -> Result<()> {
+    let ids: Vec<OpId> = ops.iter().map(Operation::id).collect();
+    apply_ops(tx, ops, &ids)?;
+    let mut queue = tx.prepare_cached(
+        "INSERT OR IGNORE INTO outbox (id, hlc_ms, hlc_n, op)
+         SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM bundled_ops WHERE id = ?1)",
+    )?;
+    for (op, id) in ops.iter().zip(&ids) {
+        queue.execute(params![id.0, op.hlc.ms, op.hlc.n, op.to_bytes()])?;
+    }
+    drop(queue);
+    if let Some(offset) = log_offset {
+        write_meta(tx, "log_offset", &offset.to_string())?;
+    }
+    Ok(())
+}
+
+/// Empties every record and bookkeeping table except the workspace, the known
+/// certificates and `meta`, inside `tx`: the start of a rebuild in place.
+pub(crate) fn clear_records(tx: &Transaction<'_>) -> Result<()> {
+    let tables: Vec<String> = tx
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for table in tables {
+        if !["meta", "workspace", "certificates"].contains(&table.as_str()) {
+            tx.execute(&format!("DELETE FROM \"{table}\""), [])?;
+        }
+    }
+    Ok(())
+}
+
 /// Applies operations inside `tx` and advances the stored clock to the newest
 /// reading. Applying an operation again changes nothing (every write is either a
 /// last-writer-wins register ordered by (hlc, author, id) or an insert keyed by the
@@ -226,6 +268,9 @@ fn apply_one(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
         | OpBody::ContactAdd { .. }
         | OpBody::InteractionLog { .. }
         | OpBody::ClaimSet { .. } => partner::apply(tx, op, id),
+        OpBody::DecisionPropose { .. } | OpBody::DecisionVote { .. } | OpBody::DecisionWithdraw { .. } => {
+            crate::decision::apply(tx, op, id)
+        }
     }
 }
 

@@ -9,10 +9,13 @@
 
 use crate::bundle::{self, BundlePayload, BUNDLE_FORMAT, MAX_OPS_PER_BUNDLE};
 use crate::canonical;
+use crate::decision;
 use crate::envelope::{self, EnvelopeError};
 use crate::error::{Error, Result};
+use crate::governance::{self, GovVersion, Governance, Refresh};
 use crate::home::Home;
 use crate::key::UnlockedKey;
+use crate::operation::Fingerprint;
 use crate::operation::{OpId, Operation};
 use crate::roster::RosterMember;
 use crate::store::{self, read_meta, write_meta};
@@ -101,6 +104,7 @@ impl Home {
         self.catch_up()?;
         let mut report = self.read_folder(key)?;
         report.written = self.write_pending(key, MAX_OPS_PER_BUNDLE)?;
+        self.write_shares(key)?;
         let now = self.clock().now().timestamp_millis().to_string();
         write_meta(self.db(), "last_sync", &now)?;
         Ok(report)
@@ -133,8 +137,50 @@ impl Home {
     }
 
     /// Reads the folder: every bundle not yet applied is checked and, when its chain
-    /// allows, applied; all applications happen in one transaction.
+    /// allows, applied; all applications happen in one transaction. When what was
+    /// applied changes the roster or rules (an approved roster or rules decision),
+    /// files refused under the old roster are checked again; when it changes them
+    /// under bundles already applied (a removal that refuses some of them), the
+    /// records are rebuilt in place under the new chain and the folder read again.
     pub fn read_folder(&mut self, key: &UnlockedKey) -> Result<SyncReport> {
+        let mut applied: Vec<BundleRef> = Vec::new();
+        // Each round either stops or moves the chain on; a chain longer than this
+        // many rounds in one read is finished by the next sync.
+        for _ in 0..16 {
+            let mut report = self.read_folder_once(key)?;
+            let tx = self.store_mut().transaction()?;
+            let refresh = governance::refresh(&tx)?;
+            tx.commit()?;
+            match refresh {
+                Refresh::Same => {
+                    applied.append(&mut report.applied);
+                    report.applied = dedup_applied(applied);
+                    return Ok(report);
+                }
+                Refresh::Extended => applied.append(&mut report.applied),
+                Refresh::Reset(chain) => {
+                    self.reset_records(&chain)?;
+                    applied.clear();
+                }
+            }
+        }
+        let mut report = self.read_folder_once(key)?;
+        applied.append(&mut report.applied);
+        report.applied = dedup_applied(applied);
+        Ok(report)
+    }
+
+    /// Re-computes the roster and rules after a local vote; a change that needs the
+    /// folder (a rebuild) is left to the next sync.
+    pub(crate) fn settle_governance(&mut self) -> Result<()> {
+        let tx = self.store_mut().transaction()?;
+        if let Refresh::Extended = governance::refresh(&tx)? {
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    fn read_folder_once(&mut self, key: &UnlockedKey) -> Result<SyncReport> {
         let (id, ws_dir) = self.workspace_dir()?;
         let now = self.clock().now();
         let mut report = SyncReport::default();
@@ -148,8 +194,13 @@ impl Home {
             workspace::apply_genesis(&tx, &id, &genesis)?;
             tx.commit()?;
         }
-        let roster = self.roster()?;
-        let certs = roster.iter().map(RosterMember::parse_cert).collect::<Result<Vec<Cert>>>()?;
+        // Bundles and votes are verified against every key ever on the roster; the
+        // chain then says whether the signer may write at that point.
+        let gov = Governance::load(self.db())?;
+        let head = gov.head().clone();
+        let known = governance::certificates(self.db())?;
+        let certs: Vec<Cert> = known.values().cloned().collect();
+        let shares = crate::share::read_shares(&ws_dir, &id, self.fingerprint(), key, Some(&certs), now);
 
         let (found, conflicts) = scan(&ws_dir, &id)?;
         let mut forks: Vec<Fork> = Vec::new();
@@ -164,7 +215,10 @@ impl Home {
                 .query_row([&f.rel], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
             if let Some((_, status, size, mtime)) = &known {
-                if (status == "applied" || status == "rejected") && *size == f.size && *mtime == f.mtime_ns {
+                // A refused file is checked again when a key share for it arrived.
+                let retry = status == "rejected" && shares.contains_key(&f.rel);
+                if (status == "applied" || (status == "rejected" && !retry)) && *size == f.size && *mtime == f.mtime_ns
+                {
                     continue;
                 }
             }
@@ -231,11 +285,12 @@ impl Home {
         std::thread::scope(|scope| -> Result<()> {
             let (sender, verdicts) = std::sync::mpsc::channel::<(usize, CheckResult)>();
             for _ in 0..threads {
-                let (sender, next, to_check, id, certs) = (sender.clone(), &next, &to_check, &id, &certs);
+                let (sender, next, to_check) = (sender.clone(), &next, &to_check);
+                let signers = Signers { workspace: &id, certs: &certs, known: &known, head: &head, shares: &shares };
                 scope.spawn(move || loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some((f, bytes, _)) = to_check.get(i) else { break };
-                    if sender.send((i, check(f, bytes, id, key, certs, now))).is_err() {
+                    if sender.send((i, check(f, bytes, &signers, key, now))).is_err() {
                         break;
                     }
                 });
@@ -347,13 +402,10 @@ impl Home {
         let chain = (me.clone(), device.clone());
         let applied = applied_chain(self.db(), &chain)?;
         let (mut seq, mut prev) = applied.iter().next_back().map_or((0, None), |(s, h)| (*s, Some(h.clone())));
-        let heads: BTreeMap<String, u64> = {
-            let mut stmt = self.db().prepare(
-                "SELECT author || '/' || device, max(seq) FROM bundles WHERE status = 'applied' GROUP BY author, device",
-            )?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+        if !Governance::load(self.db())?.head().roster.contains_key(self.fingerprint()) {
+            return Err(Error::NotOnRoster(me));
+        }
+        let heads = applied_heads(self.db())?;
         let certs = self.roster()?.iter().map(RosterMember::parse_cert).collect::<Result<Vec<Cert>>>()?;
         let dir = ws_dir.join(&me).join(&device);
         fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
@@ -394,6 +446,22 @@ impl Home {
         }
         Ok(written)
     }
+}
+
+/// For every chain with an applied bundle, the highest applied seq (`FPR/DEVICE` →
+/// seq): the causal context a new bundle or a roster vote records.
+pub(crate) fn applied_heads(db: &rusqlite::Connection) -> Result<BTreeMap<String, u64>> {
+    let mut stmt = db.prepare_cached(
+        "SELECT author || '/' || device, max(seq) FROM bundles WHERE status = 'applied' GROUP BY author, device",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn dedup_applied(mut applied: Vec<BundleRef>) -> Vec<BundleRef> {
+    let mut seen = BTreeSet::new();
+    applied.retain(|b| seen.insert(b.file.clone()));
+    applied
 }
 
 /// The applied bundles of one chain: seq → hash.
@@ -471,16 +539,27 @@ fn record(tx: &rusqlite::Transaction<'_>, f: &Found, hash: &str, status: &str, r
 /// A checked bundle's payload and operation ids, or the reason it is refused.
 type CheckResult = std::result::Result<(BundlePayload, Vec<OpId>), String>;
 
+/// What a bundle is checked against: the workspace, every key ever on the roster,
+/// and the roster version in force.
+struct Signers<'a> {
+    workspace: &'a str,
+    certs: &'a [Cert],
+    known: &'a BTreeMap<Fingerprint, Cert>,
+    head: &'a GovVersion,
+    /// Session keys shared with this member (added later) for earlier bundles.
+    shares: &'a BTreeMap<String, envelope::SharedKey>,
+}
+
 /// Opens and checks one bundle file; the reason it is refused otherwise.
-fn check(
-    f: &Found,
-    bytes: &[u8],
-    workspace: &str,
-    key: &UnlockedKey,
-    roster: &[Cert],
-    now: DateTime<Utc>,
-) -> CheckResult {
-    let opened = envelope::open(bytes, key, roster, now).map_err(|e| match e {
+fn check(f: &Found, bytes: &[u8], signers: &Signers<'_>, key: &UnlockedKey, now: DateTime<Utc>) -> CheckResult {
+    let workspace = signers.workspace;
+    let opened = match envelope::open(bytes, key, signers.certs, now) {
+        Err(EnvelopeError::NotForMe) if signers.shares.contains_key(&f.rel) => {
+            envelope::open_shared(bytes, &signers.shares[&f.rel], signers.certs, now)
+        }
+        other => other,
+    };
+    let opened = opened.map_err(|e| match e {
         EnvelopeError::NotForMe => {
             "it is not encrypted to you (another workspace's bundle, or not meant for your role)".to_string()
         }
@@ -527,6 +606,10 @@ fn check(
     }
     if let Some(op) = payload.ops.iter().find(|op| op.author != payload.author) {
         return Err(format!("it holds an operation by another member ({})", op.author));
+    }
+    signers.head.accepts(&payload.author, &payload.device, payload.seq)?;
+    for op in &payload.ops {
+        decision::check_vote(workspace, op, signers.known, now)?;
     }
     Ok((payload, ids))
 }

@@ -6,6 +6,7 @@ use crate::bundle::{self, GenesisPayload, BUNDLE_FORMAT, GENESIS_FILE};
 use crate::canonical;
 use crate::envelope;
 use crate::error::{Error, Result};
+use crate::governance::{GovVersion, Governance};
 use crate::home::{Home, WorkspaceLink};
 use crate::key::UnlockedKey;
 use crate::operation::Fingerprint;
@@ -125,8 +126,14 @@ impl Home {
         }
         let id = resolve_id(folder, id)?;
         let genesis = read_genesis(folder, &id, self.fingerprint(), key, self.clock().now())?;
+        // A member added by a roster decision is not on the genesis roster: they were
+        // given the genesis's key in a share, and the first sync reads the decision.
         if !genesis.roster.iter().any(|m| &m.fingerprint == self.fingerprint()) {
-            return Err(Error::NotOnRoster(self.fingerprint().to_string()));
+            let shares =
+                crate::share::read_shares(&folder.join(&id), &id, self.fingerprint(), key, None, self.clock().now());
+            if shares.is_empty() {
+                return Err(Error::NotOnRoster(self.fingerprint().to_string()));
+            }
         }
         self.adopt_genesis(&id, folder, &genesis)
     }
@@ -189,8 +196,15 @@ impl Home {
             created: Utc.timestamp_millis_opt(created_ms).single().unwrap_or_default(),
             creator,
             roster: self.roster()?.iter().map(RosterMember::info).collect(),
-            rules: serde_json::from_str(&rules).unwrap_or_default(),
+            rules: Governance::load(self.db())
+                .map(|g| g.head().rules.clone())
+                .unwrap_or_else(|_| serde_json::from_str(&rules).unwrap_or_default()),
         })
+    }
+
+    /// The id of this home's workspace (no folder needed: works offline).
+    pub fn workspace_id(&self) -> Result<String> {
+        Ok(self.workspace_link().ok_or(Error::NoWorkspace)?.id.clone())
     }
 
     /// The roster, ordered by fingerprint.
@@ -237,10 +251,23 @@ pub(crate) fn read_genesis(
     if bundle::hash(&bytes) != id {
         return Err(invalid("its hash is not the workspace id: the file was changed or replaced".into()));
     }
-    let payload = envelope::decrypt_unverified(&bytes, key, now).map_err(|e| match e {
-        envelope::EnvelopeError::NotForMe => Error::NotOnRoster(me.to_string()),
-        other => invalid(other.to_string()),
-    })?;
+    // A member added after the genesis opens it with the session key another member
+    // shared with them (crate::share); the hash check above already pins the file.
+    let shared = match envelope::decrypt_unverified(&bytes, key, now) {
+        Ok(_) => None,
+        Err(envelope::EnvelopeError::NotForMe) => {
+            let mut shares = crate::share::read_shares(&folder.join(id), id, me, key, None, now);
+            let shared =
+                shares.remove(&format!("{id}/{GENESIS_FILE}")).ok_or_else(|| Error::NotOnRoster(me.to_string()))?;
+            Some(shared)
+        }
+        Err(other) => return Err(invalid(other.to_string())),
+    };
+    let payload = match &shared {
+        None => envelope::decrypt_unverified(&bytes, key, now),
+        Some(shared) => envelope::decrypt_shared_unverified(&bytes, shared, now),
+    }
+    .map_err(|e| invalid(e.to_string()))?;
     let genesis: GenesisPayload = canonical::from_bytes(&payload).map_err(|e| invalid(e.to_string()))?;
     if genesis.format > BUNDLE_FORMAT {
         return Err(Error::NewerVersion {
@@ -251,7 +278,11 @@ pub(crate) fn read_genesis(
         });
     }
     let certs = genesis.roster.iter().map(RosterMember::parse_cert).collect::<Result<Vec<Cert>>>()?;
-    let opened = envelope::open(&bytes, key, &certs, now).map_err(|e| invalid(e.to_string()))?;
+    let opened = match &shared {
+        None => envelope::open(&bytes, key, &certs, now),
+        Some(shared) => envelope::open_shared(&bytes, shared, &certs, now),
+    }
+    .map_err(|e| invalid(e.to_string()))?;
     let creator = genesis.roster.iter().find(|m| m.fingerprint == genesis.author);
     if opened.signer != genesis.author || creator.map(|m| m.role) != Some(Role::Board) {
         return Err(invalid("it is not signed by the board member it names as its creator".into()));
@@ -267,10 +298,21 @@ pub(crate) fn apply_genesis(tx: &Transaction<'_>, id: &str, genesis: &GenesisPay
         params![id, genesis.name, genesis.author.as_str(), genesis.created, rules],
     )?;
     for m in &genesis.roster {
-        tx.execute(
-            "INSERT OR IGNORE INTO roster (fingerprint, name, email, role, cert) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![m.fingerprint.as_str(), m.name, m.email, m.role.as_str(), m.cert],
-        )?;
+        crate::governance::store_certificate(tx, m)?;
+    }
+    // Version 0 of the governance chain; the roster table follows the chain's head.
+    let has_chain: bool = tx.prepare("SELECT 1 FROM governance")?.exists([])?;
+    if !has_chain {
+        let v0 = GovVersion {
+            version: 0,
+            hash: id.to_string(),
+            decision: None,
+            roster: genesis.roster.iter().map(|m| (m.fingerprint.clone(), m.role)).collect(),
+            rules: genesis.rules.clone(),
+            cuts: Default::default(),
+            added: None,
+        };
+        Governance { versions: vec![v0] }.store(tx)?;
     }
     Ok(())
 }
