@@ -1030,6 +1030,112 @@ impl Home {
 mod tests {
     use super::*;
 
+    fn fpr(c: char) -> Fingerprint {
+        Fingerprint::parse(&c.to_string().repeat(40)).unwrap()
+    }
+
+    fn base() -> GovVersion {
+        GovVersion {
+            version: 0,
+            hash: "0".repeat(64),
+            decision: None,
+            roster: [(fpr('A'), Role::Board), (fpr('B'), Role::Board), (fpr('C'), Role::Board)].into(),
+            rules: RuleSet::default(),
+            cuts: BTreeMap::new(),
+            added: None,
+        }
+    }
+
+    fn budget(closes: &str) -> Record {
+        let doc = DecisionDoc {
+            doc_type: DECISION_DOC_TYPE.into(),
+            workspace: "w".into(),
+            decision: None,
+            amends: None,
+            version: 1,
+            kind: DecisionKind::Budget,
+            title: "Sprint".into(),
+            body: String::new(),
+            amount: Some("1500".into()),
+            currency: Some("EUR".into()),
+            fund: None,
+            closes: closes.parse().unwrap(),
+            rule: "majority board".into(),
+            base: "0".repeat(64),
+            proposer: fpr('A'),
+            proposed: 0,
+            nonce: "00".into(),
+            change: None,
+        };
+        let hash = doc.content_hash();
+        Record {
+            id: hash.clone(),
+            versions: vec![(Hlc { ms: 0, n: 0 }, hash, doc)],
+            votes: Vec::new(),
+            withdrawals: Vec::new(),
+        }
+    }
+
+    fn cast(record: &mut Record, voter: char, choice: Choice, day: &str) {
+        let ms = format!("{day}T12:00:00Z").parse::<DateTime<Utc>>().unwrap().timestamp_millis();
+        let version = record.versions[0].1.clone();
+        record.votes.push(Vote {
+            op: format!("{voter}{ms}"),
+            version,
+            voter: fpr(voter),
+            choice,
+            reason: None,
+            signature: String::new(),
+            seen: BTreeMap::new(),
+            hlc: Hlc { ms, n: 0 },
+        });
+    }
+
+    fn at(day: &str) -> DateTime<Utc> {
+        format!("{day}T00:00:00Z").parse().unwrap()
+    }
+
+    #[test]
+    fn approved_funding_expires_after_the_configured_months() {
+        let mut record = budget("2026-12-31");
+        cast(&mut record, 'B', Choice::Approve, "2026-11-26");
+        cast(&mut record, 'C', Choice::Approve, "2026-11-27");
+        assert_eq!(evaluate(&record, Some(&base()), at("2026-12-01")).status, Status::Approved);
+        assert_eq!(evaluate(&record, Some(&base()), at("2027-11-27")).status, Status::Approved);
+        let late = evaluate(&record, Some(&base()), at("2027-11-28"));
+        assert_eq!(late.status, Status::Expired, "{}", late.reason);
+        let mut six = base();
+        six.rules.funding_expiry_months = 6;
+        assert_eq!(evaluate(&record, Some(&six), at("2027-06-01")).status, Status::Expired);
+    }
+
+    #[test]
+    fn votes_after_the_closing_day_do_not_count_and_an_undecided_decision_closes_rejected() {
+        let mut record = budget("2026-11-30");
+        cast(&mut record, 'B', Choice::Approve, "2026-11-30");
+        cast(&mut record, 'C', Choice::Approve, "2026-12-01");
+        assert_eq!(evaluate(&record, Some(&base()), at("2026-11-30")).status, Status::Open);
+        let closed = evaluate(&record, Some(&base()), at("2026-12-02"));
+        assert_eq!(closed.status, Status::Rejected);
+        assert!(closed.reason.contains("closed on 2026-11-30"), "{}", closed.reason);
+        assert_eq!(closed.approvals, 1);
+    }
+
+    #[test]
+    fn a_withdrawal_before_the_deciding_vote_wins_and_a_wrong_rule_is_refused() {
+        let mut record = budget("2026-12-31");
+        cast(&mut record, 'B', Choice::Approve, "2026-11-26");
+        record.withdrawals.push(Hlc { ms: at("2026-11-27").timestamp_millis(), n: 0 });
+        cast(&mut record, 'C', Choice::Approve, "2026-11-28");
+        assert_eq!(evaluate(&record, Some(&base()), at("2026-11-29")).status, Status::Withdrawn);
+
+        let mut weak = budget("2026-12-31");
+        weak.versions[0].2.rule = "at-least 1 of board".into();
+        let eval = evaluate(&weak, Some(&base()), at("2026-11-29"));
+        assert_eq!(eval.status, Status::Rejected);
+        assert!(eval.reason.contains("rules in force say \"majority board\""), "{}", eval.reason);
+    }
+
     #[test]
     fn amounts_parse_as_people_type_them() {
         for (text, want) in [

@@ -324,3 +324,66 @@ pub(crate) fn refresh(tx: &Transaction<'_>) -> Result<Refresh> {
     }
     Ok(Refresh::Reset(computed))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fpr(c: char) -> Fingerprint {
+        Fingerprint::parse(&c.to_string().repeat(40)).unwrap()
+    }
+
+    fn member(c: char, role: Role) -> RosterMember {
+        RosterMember { fingerprint: fpr(c), name: c.to_string(), email: String::new(), role, cert: String::new() }
+    }
+
+    fn genesis() -> GovVersion {
+        GovVersion {
+            version: 0,
+            hash: "0".repeat(64),
+            decision: None,
+            roster: [(fpr('A'), Role::Board), (fpr('B'), Role::Board), (fpr('C'), Role::Treasurer)].into(),
+            rules: RuleSet::default(),
+            cuts: BTreeMap::new(),
+            added: None,
+        }
+    }
+
+    #[test]
+    fn a_removal_cuts_each_device_chain_where_the_deciding_voter_had_seen_it() {
+        let seen = BTreeMap::from([
+            (format!("{}/dev1", fpr('B')), 7),
+            (format!("{}/dev2", fpr('B')), 2),
+            (format!("{}/dev1", fpr('A')), 9),
+        ]);
+        let next = genesis().apply_change(&Change::MemberRemove { fingerprint: fpr('B') }, &seen).unwrap();
+        assert!(!next.roster.contains_key(&fpr('B')));
+        assert!(next.accepts(&fpr('B'), "dev1", 7).is_ok());
+        assert!(next.accepts(&fpr('B'), "dev1", 8).unwrap_err().contains("after number 7"));
+        assert!(next.accepts(&fpr('B'), "dev2", 3).is_err());
+        assert!(next.accepts(&fpr('B'), "dev3", 1).is_err(), "a device the voter never saw: nothing after");
+        assert!(next.accepts(&fpr('A'), "any", 1_000).is_ok());
+        assert!(next.accepts(&fpr('D'), "any", 1).unwrap_err().contains("not on the roster"));
+    }
+
+    #[test]
+    fn changes_that_cannot_apply_say_why() {
+        let g = genesis();
+        let none = BTreeMap::new();
+        let add_a = Change::MemberAdd { member: member('A', Role::Board) };
+        assert!(g.apply_change(&add_a, &none).unwrap_err().contains("already on the roster"));
+        let one_board = g.apply_change(&Change::MemberRemove { fingerprint: fpr('A') }, &none).unwrap();
+        let last = one_board.apply_change(&Change::MemberRemove { fingerprint: fpr('B') }, &none);
+        assert!(last.unwrap_err().contains("no board member"));
+        let back = one_board.apply_change(&Change::MemberAdd { member: member('A', Role::Board) }, &none);
+        assert!(back.unwrap_err().contains("removed from the roster earlier"));
+        let same = g.apply_change(&Change::MemberRole { fingerprint: fpr('C'), role: Role::Treasurer }, &none);
+        assert!(same.unwrap_err().contains("already has the role"));
+        let mut bad = RuleSet::default();
+        bad.decisions.insert("budget".into(), "most of board".into());
+        assert!(g.apply_change(&Change::RulesSet { rules: bad }, &none).is_err());
+        let added = g.apply_change(&Change::MemberAdd { member: member('D', Role::Team) }, &none).unwrap();
+        assert_eq!(added.roster.get(&fpr('D')), Some(&Role::Team));
+        assert_eq!(added.added.as_ref().map(|m| m.fingerprint.clone()), Some(fpr('D')));
+    }
+}
