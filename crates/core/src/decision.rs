@@ -653,6 +653,16 @@ pub struct ExportReport {
 /// lone comma is a decimal mark.
 pub fn parse_amount(text: &str) -> Result<Decimal> {
     let t: String = text.trim().chars().filter(|c| !c.is_whitespace() && *c != '€').collect();
+    // `1,500` and `1.500` mean 1500 to some readers and 1.5 to others: refuse rather
+    // than guess with money.
+    let single = t.matches(['.', ',']).count() == 1;
+    if single && t.rsplit(['.', ',']).next().is_some_and(|tail| tail.len() == 3) {
+        return Err(Error::invalid(
+            "amount",
+            text,
+            "it is ambiguous (thousands or decimals?); write 1500 or 1500.00 (or 1.500,00)",
+        ));
+    }
     let normalised = match (t.rfind('.'), t.rfind(',')) {
         (Some(dot), Some(comma)) if comma > dot => t.replace('.', "").replace(',', "."),
         (Some(_), Some(_)) => t.replace(',', ""),
@@ -876,6 +886,7 @@ impl Home {
                 status: "superseded by another roster or rules change".into(),
             });
         }
+        self.require_member(gov.head())?;
         if !eval.eligible.contains(self.fingerprint()) {
             return Err(Error::NotEligible { decision: id.clone(), rule: eval.rule.clone() });
         }
@@ -1148,7 +1159,7 @@ mod tests {
         ] {
             assert_eq!(parse_amount(text).unwrap().to_string(), want, "{text}");
         }
-        for bad in ["", "abc", "-5", "0", "1.2.3", "1e5"] {
+        for bad in ["", "abc", "-5", "0", "1.2.3", "1e5", "1,500", "1.500"] {
             assert!(parse_amount(bad).is_err(), "{bad} parsed");
         }
     }
