@@ -601,8 +601,7 @@ fn decision(dir: &Path, command: DecisionCommand, passphrases: &passphrase::Sour
             out.decision(&home.vote(&id, choice, reason, &key)?);
         }
         DecisionCommand::Amend { id, fields } => {
-            let hash = home.amend_decision(&id, fields.request()?)?;
-            let _ = hash;
+            home.amend_decision(&id, fields.request()?)?;
             out.decision(&home.decision(&id)?);
         }
         DecisionCommand::Withdraw { id } => {
