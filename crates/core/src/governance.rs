@@ -172,9 +172,7 @@ impl Governance {
         let mut eval = decision::evaluate(record, self.by_hash(&doc.base), now);
         if doc.kind.is_governance() {
             let made = self.versions.iter().any(|v| v.decision.as_deref() == Some(record.id.as_str()));
-            if made && eval.status == Status::Expired {
-                eval.status = Status::Approved;
-            } else if !made && doc.base != self.head().hash && matches!(eval.status, Status::Open | Status::Approved) {
+            if !made && doc.base != self.head().hash && matches!(eval.status, Status::Open | Status::Approved) {
                 eval.status = Status::Rejected;
                 eval.reason = "superseded: another roster or rules change took effect first; propose it again".into();
             } else if !made && eval.status == Status::Approved {
