@@ -3,6 +3,7 @@
 //! the result as text or, with `--json`, as JSON on stdout. Errors go to stderr with a
 //! non-zero exit code.
 
+mod finance;
 mod passphrase;
 mod render;
 
@@ -66,6 +67,15 @@ enum Command {
     /// The rules that decide each kind of decision.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Finance: import Open Collective and e-boekhouden exports, map accounts to funds, budgets.
+    #[command(subcommand)]
+    Finance(finance::FinanceCommand),
+    /// Budget lines per fund and year (also `finance budget`).
+    #[command(subcommand)]
+    Budget(finance::BudgetCommand),
+    /// Financial reports as a table, CSV or JSON (also `finance report`).
+    #[command(subcommand)]
+    Report(finance::ReportCommand),
     /// Exchange bundles with the shared folder: read what others wrote, write what is new here.
     Sync(SyncArgs),
     /// Print the state digest: equal digests mean equal records.
@@ -174,6 +184,13 @@ enum DecisionCommand {
     },
     /// Write a decision, its signed votes and the signers' certificates to DIR, with a README for auditors.
     Export { id: String, dir: PathBuf },
+    /// Link transactions to an approved decision with an amount: they become its money spent.
+    Link {
+        id: String,
+        /// SOURCE:ID as `finance list` shows it, e.g. opencollective:123456 (repeat for several).
+        #[arg(long = "transaction", value_name = "SOURCE:ID", required = true)]
+        transactions: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -304,6 +321,9 @@ enum PartnerCommand {
         /// Replace the tags (repeat for several).
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
+        /// The organisation's Open Collective account (slug), to match its contributions; empty clears.
+        #[arg(long, value_name = "SLUG")]
+        opencollective: Option<String>,
     },
     /// Contact people at an organisation.
     #[command(subcommand)]
@@ -438,6 +458,9 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         Command::Decision(command) => decision(&dir, command, &passphrases, out)?,
         Command::Member(command) => member(&dir, command, out)?,
         Command::Rules(command) => rules(&dir, command, out)?,
+        Command::Finance(command) => finance::finance(&mut open(&dir)?, command, out)?,
+        Command::Budget(command) => finance::budget(&mut open(&dir)?, command, out)?,
+        Command::Report(command) => finance::run_report(&open(&dir)?, command, out)?,
         Command::Sync(args) => {
             let mut home = open(&dir)?;
             if let Some(SyncCommand::Status) = args.command {
@@ -548,13 +571,14 @@ fn partner(dir: &Path, command: PartnerCommand, out: &Output) -> Result<()> {
             out.partners(&home.list_partners(&filter)?);
         }
         PartnerCommand::Show { name } => out.partner_detail(&home.partner_detail(&name)?),
-        PartnerCommand::Set { name, stage, owner, notes, kind, website, tags } => {
+        PartnerCommand::Set { name, stage, owner, notes, kind, website, tags, opencollective } => {
             let update = PartnerUpdate {
                 kind: kind.as_deref().map(str::parse::<Kind>).transpose()?,
                 stage: stage.as_deref().map(str::parse::<Stage>).transpose()?,
                 owner,
                 website,
                 notes,
+                opencollective,
                 tags: (!tags.is_empty()).then_some(tags),
             };
             out.partner(&home.update_partner(&name, update)?);
@@ -611,6 +635,10 @@ fn decision(dir: &Path, command: DecisionCommand, passphrases: &passphrase::Sour
         DecisionCommand::Show { id } => out.decision(&home.decision(&id)?),
         DecisionCommand::List { open, needs_me } => out.decisions(&home.decisions(&DecisionFilter { open, needs_me })?),
         DecisionCommand::Export { id, dir } => out.export(&home.export_decision(&id, &dir)?),
+        DecisionCommand::Link { id, transactions } => {
+            let id = home.resolve_decision(&id)?;
+            out.linked(&id, &home.link_decision(&id, &transactions)?);
+        }
     }
     Ok(())
 }

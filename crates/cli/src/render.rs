@@ -4,6 +4,7 @@
 use comfy_table::{presets, ContentArrangement, Table};
 use countersign_core::decision::{DecisionDetail, DecisionSummary, ExportReport};
 use countersign_core::error::ErrorReport;
+use countersign_core::finance::{BudgetLine, FundAccount, ImportSummary, TransactionView};
 use countersign_core::home::HomeInfo;
 use countersign_core::partner::{ClaimOutcome, PartnerDetail, PartnerSummary};
 use countersign_core::roster::RuleSet;
@@ -15,6 +16,14 @@ use std::io::Write;
 
 pub struct Output {
     json: bool,
+}
+
+/// How a report is printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
 }
 
 impl Output {
@@ -49,6 +58,144 @@ impl Output {
         } else {
             eprintln!("error: {err:#}");
         }
+    }
+
+    /// Whether a progress bar helps: a person watches stderr and no JSON is asked for.
+    pub fn wants_progress(&self) -> bool {
+        !self.json && std::io::IsTerminal::is_terminal(&std::io::stderr())
+    }
+
+    /// The report format asked for; `--json` wins.
+    pub fn report_format(&self, text: &str) -> anyhow::Result<Format> {
+        if self.json {
+            return Ok(Format::Json);
+        }
+        match text.trim().to_lowercase().as_str() {
+            "table" => Ok(Format::Table),
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            other => anyhow::bail!("invalid format \"{other}\": expected table, csv or json"),
+        }
+    }
+
+    /// Prints a report as JSON (its typed value), CSV or an aligned table.
+    pub fn report<T: Serialize + ?Sized>(
+        &self,
+        format: Format,
+        value: &T,
+        table: impl FnOnce() -> countersign_core::report::Table,
+    ) {
+        match format {
+            Format::Json => self.json(value),
+            Format::Csv => self.print(&table().to_csv()),
+            Format::Table => {
+                let t = table();
+                if t.rows.is_empty() {
+                    return self.print("Nothing to report: no transactions, budgets or decisions match.\n");
+                }
+                let mut out = Table::new();
+                out.load_preset(presets::NOTHING)
+                    .set_content_arrangement(ContentArrangement::Dynamic)
+                    .set_header(t.columns.iter().map(|c| c.to_uppercase()));
+                for row in t.rows {
+                    out.add_row(row);
+                }
+                self.print(&format!("{out}\n"));
+            }
+        }
+    }
+
+    pub fn import_summary(&self, s: &ImportSummary) {
+        if self.json {
+            return self.json(s);
+        }
+        let span = match (s.first, s.last) {
+            (Some(a), Some(b)) => format!(" from {a} to {b}"),
+            _ => String::new(),
+        };
+        let totals: Vec<String> = s.totals.iter().map(|t| format!("{} {}", t.amount, t.currency)).collect();
+        self.print(&format!(
+            "Imported {} ({} rows{span}): {} added, {} changed, {} unchanged.\nNet total: {}\n",
+            s.file,
+            s.rows,
+            s.added,
+            s.changed,
+            s.unchanged,
+            totals.join(", ")
+        ));
+    }
+
+    pub fn transactions(&self, list: &[TransactionView]) {
+        if self.json {
+            return self.json(list);
+        }
+        if list.is_empty() {
+            return self.print("No transactions match.\n");
+        }
+        let mut table = Table::new();
+        table.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Dynamic).set_header([
+            "DATE",
+            "ID",
+            "FUND",
+            "KIND",
+            "DESCRIPTION",
+            "COUNTERPARTY",
+            "NET",
+        ]);
+        for t in list {
+            table.add_row([
+                t.date.to_string(),
+                t.id.clone(),
+                t.fund.clone(),
+                t.kind.clone(),
+                t.description.clone(),
+                t.counterparty_name.clone().or_else(|| t.counterparty.clone()).unwrap_or_default(),
+                format!("{} {}", t.net, t.currency),
+            ]);
+        }
+        self.print(&format!("{table}\n"));
+    }
+
+    pub fn fund_accounts(&self, list: &[FundAccount]) {
+        if self.json {
+            return self.json(list);
+        }
+        let mut table = Table::new();
+        table.load_preset(presets::NOTHING).set_header(["SOURCE ACCOUNT", "FUND", "MAPPED", "TRANSACTIONS"]);
+        for a in list {
+            table.add_row([
+                a.account.clone(),
+                a.fund.clone(),
+                if a.mapped { "yes" } else { "no (own name)" }.to_string(),
+                a.transactions.to_string(),
+            ]);
+        }
+        self.print(&format!("{table}\n"));
+    }
+
+    pub fn budgets(&self, list: &[BudgetLine]) {
+        if self.json {
+            return self.json(list);
+        }
+        let mut table = Table::new();
+        table.load_preset(presets::NOTHING).set_header(["YEAR", "FUND", "BUDGET"]);
+        for b in list {
+            table.add_row([b.year.to_string(), b.fund.clone(), format!("{} {}", b.amount, b.currency)]);
+        }
+        self.print(&format!("{table}\n"));
+    }
+
+    pub fn linked(&self, decision: &str, transactions: &[String]) {
+        if self.json {
+            return self.json(&json!({"decision": decision, "transactions": transactions}));
+        }
+        self.print(&format!(
+            "Linked {} transaction{} to decision {}: {}\n",
+            transactions.len(),
+            if transactions.len() == 1 { "" } else { "s" },
+            &decision[..12.min(decision.len())],
+            transactions.join(", ")
+        ));
     }
 
     pub fn message(&self, status: &str, text: &str) {

@@ -13,8 +13,16 @@ pub fn typescript() -> Vec<(String, String)> {
         DecisionDetail, DecisionFilter, DecisionKind, DecisionSummary, ExportReport, NewDecision, Status, VoteView,
     };
     use crate::error::ErrorReport;
+    use crate::finance::{
+        BudgetLine, CurrencyTotal, FundAccount, ImportProgress, ImportStage, ImportSummary, Source, TransactionFilter,
+        TransactionView,
+    };
     use crate::home::HomeInfo;
     use crate::partner::*;
+    use crate::report::{
+        AnnualCurrency, AnnualReport, AvailableLine, BalanceBy, BalanceLine, BudgetActualLine, CategoryAmount,
+        Commitment, IncomeLine, PartnerContribution, Period, ReconcileLine, SignificantExpense, Table,
+    };
     use crate::roster::{MemberInfo, Role, RuleSet};
     use crate::rules::Choice;
     use crate::sync::{BundleRef, FileIssue, Fork, SyncReport, SyncStatus};
@@ -65,6 +73,29 @@ pub fn typescript() -> Vec<(String, String)> {
         NewDecision,
         DecisionFilter,
         ExportReport,
+        Source,
+        ImportStage,
+        ImportProgress,
+        CurrencyTotal,
+        ImportSummary,
+        TransactionView,
+        TransactionFilter,
+        FundAccount,
+        BudgetLine,
+        BalanceBy,
+        Period,
+        Table,
+        BalanceLine,
+        Commitment,
+        AvailableLine,
+        BudgetActualLine,
+        IncomeLine,
+        CategoryAmount,
+        SignificantExpense,
+        AnnualCurrency,
+        AnnualReport,
+        ReconcileLine,
+        PartnerContribution,
     );
     out
 }

@@ -130,6 +130,14 @@ pub enum Error {
     #[error("your vote does not count on decision {decision}: it is decided by \"{rule}\" of the roster it was proposed under")]
     NotEligible { decision: String, rule: String },
 
+    /// A finance file cannot be imported; nothing from it was recorded.
+    #[error("could not import {path}{}: {reason}; nothing was imported from this file", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    ImportRefused { path: PathBuf, line: Option<usize>, reason: String },
+
+    /// No imported transaction has this reference.
+    #[error("no transaction {0}; `countersign finance list --search TEXT` shows the references (SOURCE:ID)")]
+    UnknownTransaction(String),
+
     /// A value could not be encoded canonically.
     #[error("encoding error: {0}")]
     Canonical(#[from] crate::canonical::CanonicalError),
@@ -188,6 +196,8 @@ impl Error {
             Error::NotOnRoster(_) => "not-on-roster",
             Error::FolderUnreachable(_) => "folder-unreachable",
             Error::Canonical(_) => "encoding",
+            Error::ImportRefused { .. } => "import-refused",
+            Error::UnknownTransaction(_) => "unknown-transaction",
             Error::UnknownDecision(_) => "unknown-decision",
             Error::NotYours { .. } => "not-yours",
             Error::DecisionClosed { .. } => "decision-closed",

@@ -6,6 +6,7 @@
 use crate::canonical;
 use crate::clock::Hlc;
 use crate::decision::DecisionDoc;
+use crate::finance::{Source, TxRow};
 use crate::partner::{Kind, PartnerId, Stage};
 use crate::rules::Choice;
 use chrono::NaiveDate;
@@ -174,6 +175,18 @@ pub enum OpBody {
     /// The proposer withdraws a decision.
     #[serde(rename = "decision.withdraw")]
     DecisionWithdraw { decision: String },
+    /// Links transactions (`SOURCE:ID`) to an approved decision: they are its money spent.
+    #[serde(rename = "decision.link")]
+    DecisionLink { decision: String, transactions: Vec<String> },
+    /// Imported transactions: each row is a register keyed by source and source id.
+    #[serde(rename = "finance.import")]
+    FinanceImport { source: Source, rows: Vec<TxRow> },
+    /// Counts a source account (`SOURCE:ACCOUNT`) towards a fund.
+    #[serde(rename = "fund.map")]
+    FundMap { account: String, fund: String },
+    /// Sets the budget line of a fund for a year.
+    #[serde(rename = "budget.set")]
+    BudgetSet { fund: String, year: i32, amount: String, currency: String },
 }
 
 /// Field changes of a `partner.set`. Absent fields are left alone.
@@ -191,6 +204,9 @@ pub struct PartnerChanges {
     pub website: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The organisation's Open Collective account (slug), which matches its contributions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opencollective: Option<String>,
     /// The whole tag set (tags merge as one field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,

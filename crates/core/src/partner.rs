@@ -94,6 +94,8 @@ pub struct PartnerSummary {
     pub owner: Option<MemberRef>,
     pub tags: Vec<String>,
     pub website: Option<String>,
+    /// The Open Collective contributor account whose contributions are this partner's.
+    pub opencollective: Option<String>,
     /// Date of the most recent logged contact.
     pub last_contact: Option<NaiveDate>,
     /// Live claims on the organisation (claims whose date has not passed).
@@ -178,6 +180,9 @@ pub struct PartnerUpdate {
     pub owner: Option<String>,
     pub website: Option<String>,
     pub notes: Option<String>,
+    /// The organisation's Open Collective account slug (empty clears it).
+    #[serde(default)]
+    pub opencollective: Option<String>,
     pub tags: Option<Vec<String>>,
 }
 
@@ -291,13 +296,14 @@ impl Home {
             owner,
             website: update.website.map(|w| w.trim().to_string()),
             notes: update.notes.map(|n| n.trim().to_string()),
+            opencollective: update.opencollective.map(|s| s.trim().to_string()),
             tags: update.tags.as_deref().map(clean_tags).transpose()?,
         };
         if fields.is_empty() {
             return Err(Error::invalid(
                 "change",
                 "",
-                "nothing to change: give at least one of --stage, --owner, --notes, --kind, --website, --tag",
+                "nothing to change: give at least one of --stage, --owner, --notes, --kind, --website, --opencollective, --tag",
             ));
         }
         self.commit(vec![OpBody::PartnerSet { partner: partner.clone(), fields }])?;
@@ -447,7 +453,7 @@ impl Home {
             .db()
             .prepare_cached(
                 "SELECT name, kind, stage, owner, tags, website,
-                        (SELECT max(date) FROM interactions i WHERE i.partner = p.id)
+                        (SELECT max(date) FROM interactions i WHERE i.partner = p.id), opencollective
                  FROM partners p WHERE id = ?1 AND name IS NOT NULL",
             )?
             .query_row([&partner.0], |row| {
@@ -459,10 +465,11 @@ impl Home {
                     row.get::<_, String>(4)?,
                     row.get::<_, Option<String>>(5)?,
                     row.get::<_, Option<NaiveDate>>(6)?,
+                    row.get::<_, Option<String>>(7)?,
                 ))
             })
             .optional()?;
-        let Some((name, kind, stage, owner, tags, website, last_contact)) = row else {
+        let Some((name, kind, stage, owner, tags, website, last_contact, opencollective)) = row else {
             return Err(Error::UnknownPartner(partner.0.clone()));
         };
         Ok(PartnerSummary {
@@ -472,6 +479,7 @@ impl Home {
             owner: owner.filter(|o| !o.is_empty()).map(|o| self.member_ref(&o)),
             tags: serde_json::from_str(&tags).unwrap_or_default(),
             website: website.filter(|w| !w.is_empty()),
+            opencollective: opencollective.filter(|s| !s.is_empty()),
             last_contact,
             claims: self.live_claims(partner, self.clock().today())?,
             name,
@@ -549,14 +557,16 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
         }
         OpBody::PartnerSet { partner, fields } => {
             ensure_row(tx, partner, op)?;
-            let PartnerChanges { kind, stage, owner, website, notes, tags } = fields;
+            let PartnerChanges { kind, stage, owner, website, notes, opencollective, tags } = fields;
             if let Some(kind) = kind {
                 set_field(tx, op, id, partner, "kind", kind.as_str())?;
             }
             if let Some(stage) = stage {
                 set_field(tx, op, id, partner, "stage", stage.as_str())?;
             }
-            for (field, value) in [("owner", owner), ("website", website), ("notes", notes)] {
+            for (field, value) in
+                [("owner", owner), ("website", website), ("notes", notes), ("opencollective", opencollective)]
+            {
                 if let Some(value) = value {
                     set_field(tx, op, id, partner, field, value)?;
                 }
@@ -611,7 +621,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
             }
         }
         // Not partner operations: applied by their own modules.
-        OpBody::DecisionPropose { .. } | OpBody::DecisionVote { .. } | OpBody::DecisionWithdraw { .. } => {}
+        _ => {}
     }
     Ok(())
 }

@@ -70,6 +70,51 @@ const MIGRATIONS: &[&str] = &[
        cert TEXT NOT NULL) STRICT;
      CREATE TABLE governance (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, decision TEXT,
        state TEXT NOT NULL) STRICT;",
+    // 4: finance. Amounts are integers of ten-thousandths (crate::money); `finance_totals`
+    // is kept equal to the sums of `transactions` by the triggers, for the reports.
+    "CREATE TABLE transactions (id TEXT PRIMARY KEY, source TEXT NOT NULL, date TEXT NOT NULL,
+       year INTEGER NOT NULL, month INTEGER NOT NULL, account TEXT NOT NULL, kind TEXT NOT NULL,
+       category TEXT NOT NULL, description TEXT NOT NULL, gross INTEGER NOT NULL, net INTEGER NOT NULL,
+       currency TEXT NOT NULL, grp TEXT, counterparty TEXT, counterparty_name TEXT, fund_account TEXT NOT NULL,
+       hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL, author TEXT NOT NULL, op TEXT NOT NULL) STRICT;
+     CREATE INDEX transactions_by_date ON transactions (date, id);
+     CREATE INDEX transactions_by_year_net ON transactions (year, net);
+     CREATE INDEX transactions_by_group ON transactions (grp) WHERE grp IS NOT NULL;
+     CREATE INDEX transactions_by_counterparty ON transactions (source, counterparty, year);
+     CREATE INDEX transactions_by_year_kind ON transactions (year, kind, counterparty);
+     CREATE TABLE finance_totals (source TEXT NOT NULL, year INTEGER NOT NULL, month INTEGER NOT NULL,
+       account TEXT NOT NULL, kind TEXT NOT NULL, category TEXT NOT NULL, fund_account TEXT NOT NULL,
+       currency TEXT NOT NULL, credit INTEGER NOT NULL, gross INTEGER NOT NULL, net INTEGER NOT NULL,
+       count INTEGER NOT NULL,
+       PRIMARY KEY (source, year, month, account, kind, category, fund_account, currency, credit)) STRICT, WITHOUT ROWID;
+     CREATE TRIGGER transactions_add AFTER INSERT ON transactions BEGIN
+       INSERT INTO finance_totals VALUES (new.source, new.year, new.month, new.account, new.kind, new.category,
+         new.fund_account, new.currency, new.gross >= 0, new.gross, new.net, 1)
+       ON CONFLICT DO UPDATE SET gross = gross + excluded.gross, net = net + excluded.net, count = count + 1;
+     END;
+     CREATE TRIGGER transactions_remove AFTER DELETE ON transactions BEGIN
+       UPDATE finance_totals SET gross = gross - old.gross, net = net - old.net, count = count - 1
+         WHERE (source, year, month, account, kind, category, fund_account, currency, credit)
+             = (old.source, old.year, old.month, old.account, old.kind, old.category, old.fund_account, old.currency, old.gross >= 0);
+       DELETE FROM finance_totals WHERE count = 0;
+     END;
+     CREATE TRIGGER transactions_change AFTER UPDATE ON transactions BEGIN
+       UPDATE finance_totals SET gross = gross - old.gross, net = net - old.net, count = count - 1
+         WHERE (source, year, month, account, kind, category, fund_account, currency, credit)
+             = (old.source, old.year, old.month, old.account, old.kind, old.category, old.fund_account, old.currency, old.gross >= 0);
+       INSERT INTO finance_totals VALUES (new.source, new.year, new.month, new.account, new.kind, new.category,
+         new.fund_account, new.currency, new.gross >= 0, new.gross, new.net, 1)
+       ON CONFLICT DO UPDATE SET gross = gross + excluded.gross, net = net + excluded.net, count = count + 1;
+       DELETE FROM finance_totals WHERE count = 0;
+     END;
+     CREATE TABLE fund_map (account TEXT PRIMARY KEY, fund TEXT NOT NULL) STRICT;
+     CREATE TABLE budgets (fund TEXT NOT NULL, year INTEGER NOT NULL, amount INTEGER NOT NULL,
+       currency TEXT NOT NULL, PRIMARY KEY (fund, year)) STRICT;
+     CREATE TABLE decision_links (decision TEXT NOT NULL, tx TEXT NOT NULL, member TEXT NOT NULL,
+       PRIMARY KEY (decision, tx)) STRICT, WITHOUT ROWID;
+     CREATE INDEX decision_links_by_tx ON decision_links (tx);
+     ALTER TABLE partners ADD COLUMN opencollective TEXT;
+     CREATE INDEX partners_by_opencollective ON partners (opencollective) WHERE opencollective IS NOT NULL;",
 ];
 
 /// The record tables, in the order the state digest covers them, each with the columns
@@ -86,6 +131,10 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ("withdrawals", "id"),
     ("certificates", "fingerprint"),
     ("governance", "version"),
+    ("transactions", "id"),
+    ("fund_map", "account"),
+    ("budgets", "fund, year"),
+    ("decision_links", "decision, tx"),
 ];
 
 /// The schema version this build writes and reads.
@@ -271,6 +320,10 @@ fn apply_one(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
         OpBody::DecisionPropose { .. } | OpBody::DecisionVote { .. } | OpBody::DecisionWithdraw { .. } => {
             crate::decision::apply(tx, op, id)
         }
+        OpBody::DecisionLink { .. }
+        | OpBody::FinanceImport { .. }
+        | OpBody::FundMap { .. }
+        | OpBody::BudgetSet { .. } => crate::finance::apply(tx, op, id),
     }
 }
 
@@ -436,6 +489,23 @@ mod tests {
         }
     }
 
+    /// The per-month sums as the triggers keep them, and as computed from the rows.
+    const RECOMPUTED_TOTALS: &str = "(SELECT source, year, month, account, kind, category, fund_account, currency,
+        gross >= 0 AS credit, sum(gross) AS gross, sum(net) AS net, count(*) AS count FROM transactions
+        GROUP BY source, year, month, account, kind, category, fund_account, currency, gross >= 0)";
+
+    fn totals(store: &Store, table: &str) -> Vec<(String, i64, i64, i64, i64)> {
+        let sql = format!(
+            "SELECT source || account || kind || category || fund_account || currency || credit, year * 100 + month,
+               gross, net, count FROM {table} ORDER BY 1, 2"
+        );
+        let mut stmt = store.conn().prepare(&sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
     #[test]
     fn merge_scenarios_match_their_expected_records() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/merge");
@@ -459,6 +529,9 @@ mod tests {
             backward.apply_local(&ops.iter().rev().cloned().collect::<Vec<_>>(), None).unwrap();
             let records = dump_text(&forward);
             assert_eq!(records, dump_text(&backward), "{}: order changed the result", path.display());
+            for store in [&forward, &backward] {
+                assert_eq!(totals(store, "finance_totals"), totals(store, RECOMPUTED_TOTALS), "{}", path.display());
+            }
             expect_test::expect_file![path.with_extension("expected")].assert_eq(&records);
         }
     }

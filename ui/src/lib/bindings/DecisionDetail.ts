@@ -23,7 +23,11 @@ needed: number, id: string, kind: DecisionKind, title: string, status: Status,
 /**
  * Why it has this status, in words.
  */
-status_reason: string, rule: string, amount: string | null, currency: string | null, fund: string | null, closes: string, proposer: MemberRef, version: number, approvals: number, objections: number, abstentions: number, 
+status_reason: string, rule: string, amount: string | null, currency: string | null, fund: string | null, closes: string, 
+/**
+ * The day of the vote that settled it (approved or rejected).
+ */
+decided: string | null, proposer: MemberRef, version: number, approvals: number, objections: number, abstentions: number, 
 /**
  * Whether it is open and this member may vote and has not voted on this version.
  */

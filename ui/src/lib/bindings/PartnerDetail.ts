@@ -20,6 +20,10 @@ interactions: Array<Interaction>, id: PartnerId, name: string, kind: Kind, stage
  */
 owner: MemberRef | null, tags: Array<string>, website: string | null, 
 /**
+ * The Open Collective contributor account whose contributions are this partner's.
+ */
+opencollective: string | null, 
+/**
  * Date of the most recent logged contact.
  */
 last_contact: string | null, 

@@ -14,6 +14,10 @@ export type PartnerSummary = { id: PartnerId, name: string, kind: Kind, stage: S
  */
 owner: MemberRef | null, tags: Array<string>, website: string | null, 
 /**
+ * The Open Collective contributor account whose contributions are this partner's.
+ */
+opencollective: string | null, 
+/**
  * Date of the most recent logged contact.
  */
 last_contact: string | null, 

@@ -9,4 +9,8 @@ export type PartnerUpdate = { kind: Kind | null, stage: Stage | null,
 /**
  * Owner fingerprint, `me`, or `none` to clear.
  */
-owner: string | null, website: string | null, notes: string | null, tags: Array<string> | null, };
+owner: string | null, website: string | null, notes: string | null, 
+/**
+ * The organisation's Open Collective account slug (empty clears it).
+ */
+opencollective: string | null, tags: Array<string> | null, };
