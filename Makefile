@@ -50,9 +50,12 @@ test-desktop:
 	scripts/e2e-desktop.sh $(BIN)/countersign-desktop $(BIN)/countersign
 
 # Benchmarks, outside `make test`: figures and ratios against the peers measured in
-# the same run. BENCH_BUNDLES=1000 for a quick run.
-bench: setup-test
+# the same run (gpg; ledger and hledger). BENCH_BUNDLES=1000 and BENCH_ROWS=100000
+# for a quick run.
+bench:
+	@scripts/setup.sh bench
 	cargo bench -p countersign-core --bench sync
+	cargo bench -p countersign-core --bench finance
 
 fmt:
 	cargo fmt --all

@@ -3,7 +3,8 @@
 # Debian packages, the UI's npm modules and the cargo tools. Idempotent: each step
 # checks first and does nothing when its tools are already there.
 #
-# Usage: scripts/setup.sh [build|test]   (test also installs what the tests need)
+# Usage: scripts/setup.sh [build|test|bench]
+#   test also installs what the tests need; bench that and the peers benchmarks measure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}
@@ -26,8 +27,13 @@ test_packages=(
   # the desktop app under Xvfb, driven by WebDriver
   xvfb xauth imagemagick webkit2gtk-driver x11-apps
 )
+bench_packages=(
+  # the plain-text accounting tools the finance benchmark measures against
+  ledger hledger
+)
 packages=("${build_packages[@]}")
-[ "$mode" = test ] && packages+=("${test_packages[@]}")
+[ "$mode" = test ] || [ "$mode" = bench ] && packages+=("${test_packages[@]}")
+[ "$mode" = bench ] && packages+=("${bench_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -63,7 +69,7 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
   (cd ui && npm ci --ignore-scripts --no-audit --no-fund)
 fi
 
-if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
+if [ "$mode" != build ] && ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver (WebDriver for the desktop app)"
   cargo install tauri-driver --version '^2' --locked
 fi

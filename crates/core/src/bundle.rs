@@ -24,6 +24,10 @@ pub const GENESIS_FILE: &str = "genesis.pgp";
 /// bundles, each small enough to seal and open in well under a second.
 pub const MAX_OPS_PER_BUNDLE: usize = 20_000;
 
+/// A bundle closes once its operations reach this many bytes (canonical encoding), so
+/// a large finance import (a thousand rows per operation) is a few bundles of bounded size.
+pub const MAX_BUNDLE_BYTES: usize = 8 << 20;
+
 /// The payload of the genesis bundle: the workspace's first roster and rule set. The
 /// workspace id is the hash of the genesis bundle's bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -399,16 +399,19 @@ pub fn parse_ledger_card(bytes: &[u8], path: &Path) -> Result<Parsed> {
 /// against ledger-card lines), with the form it was recorded in.
 pub(crate) fn overlap(conn: &rusqlite::Connection, rows: &[TxRow]) -> Result<Option<(String, &'static str)>> {
     let form = |id: &str| if id.matches('/').count() == 1 { "API responses" } else { "a ledger card" };
-    let mut stmt = conn.prepare_cached("SELECT id FROM transactions WHERE grp = ?1 AND source = 'eboekhouden'")?;
+    // The rows of mutation M are the keys between `eboekhouden:M/` and `eboekhouden:M0`.
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM transactions WHERE id > 'eboekhouden:' || ?1 || '/' AND id < 'eboekhouden:' || ?1 || '0'",
+    )?;
     let mut checked = std::collections::HashSet::new();
     for row in rows {
-        let Some(group) = &row.group else { continue };
-        if !checked.insert(group.as_str()) {
+        let Some(mutation) = row.id.split('/').next() else { continue };
+        if !checked.insert(mutation) {
             continue;
         }
-        let stored: Vec<String> = stmt.query_map([group], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let stored: Vec<String> = stmt.query_map([mutation], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         if let Some(other) = stored.iter().find(|id| form(id) != form(&row.id)) {
-            return Ok(Some((group.clone(), form(other))));
+            return Ok(Some((mutation.to_string(), form(other))));
         }
     }
     Ok(None)

@@ -9,10 +9,10 @@
 //! so re-importing an export updates the rows that changed and never duplicates.
 //! Only rows that differ from what is recorded travel again.
 //!
-//! The database keeps, next to each row, its year and month, and amounts as integers
-//! of ten-thousandths ([`crate::money`]). Triggers keep `finance_totals`, the sums per
-//! (source, month, account, kind, category, fund account, currency, direction), equal
-//! to the rows at every commit, so reports over millions of rows read a few thousand.
+//! The database keeps amounts as integers of ten-thousandths ([`crate::money`]), and
+//! `finance_totals`: the sums per (source, month, account, kind, category, fund account,
+//! currency, direction), updated with every row applied ([`apply_import`]), so reports
+//! over millions of rows read a few thousand.
 
 use crate::error::{Error, Result};
 use crate::home::Home;
@@ -45,8 +45,11 @@ pub const UNASSIGNED_FUND: &str = "unassigned";
 /// One imported transaction, as it travels in a `finance.import` operation. Amounts
 /// are signed decimal strings in [`money::format`]'s form: positive is money coming
 /// in, negative money going out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Encoded as an array of its fields in declaration order (absent ones `null`), not
+/// an object: imports carry a hundred thousand rows, and names repeated on every row
+/// would double their size and their encoding time (docs/bundle-format.md 1.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxRow {
     /// The source's own id: Open Collective's `legacyId` (or `shortId` in layouts
     /// without it); e-boekhouden's `MUTATION/ROW`.
@@ -58,7 +61,6 @@ pub struct TxRow {
     pub kind: String,
     /// What the income or expenditure was for (accounting category, expense type, ledger).
     pub category: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Gross amount, before fees taken at source.
     pub amount: String,
@@ -66,17 +68,86 @@ pub struct TxRow {
     pub net: String,
     pub currency: String,
     /// Ties a contribution to its fee rows (Open Collective) or the rows of one mutation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The other party's account (Open Collective contributor or payee slug; e-boekhouden relation).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterparty: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterparty_name: Option<String>,
     /// The source account that maps to a fund: the Open Collective account (collective
     /// or project) or the e-boekhouden cost centre.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fund_account: Option<String>,
+}
+
+/// [`TxRow`] as it is encoded: a tuple, i.e. a JSON array.
+type TxRowArray = (
+    String,
+    NaiveDate,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl Serialize for TxRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = serializer.serialize_tuple(13)?;
+        t.serialize_element(&self.id)?;
+        t.serialize_element(&self.date)?;
+        t.serialize_element(&self.account)?;
+        t.serialize_element(&self.kind)?;
+        t.serialize_element(&self.category)?;
+        t.serialize_element(&self.description)?;
+        t.serialize_element(&self.amount)?;
+        t.serialize_element(&self.net)?;
+        t.serialize_element(&self.currency)?;
+        t.serialize_element(&self.group)?;
+        t.serialize_element(&self.counterparty)?;
+        t.serialize_element(&self.counterparty_name)?;
+        t.serialize_element(&self.fund_account)?;
+        t.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for TxRow {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let (
+            id,
+            date,
+            account,
+            kind,
+            category,
+            description,
+            amount,
+            net,
+            currency,
+            group,
+            counterparty,
+            counterparty_name,
+            fund_account,
+        ): TxRowArray = Deserialize::deserialize(deserializer)?;
+        Ok(TxRow {
+            id,
+            date,
+            account,
+            kind,
+            category,
+            description,
+            amount,
+            net,
+            currency,
+            group,
+            counterparty,
+            counterparty_name,
+            fund_account,
+        })
+    }
 }
 
 impl TxRow {
@@ -202,6 +273,12 @@ pub struct BudgetLine {
     pub currency: String,
 }
 
+/// The SQL condition for transactions and totals `t` that move money: opening balances
+/// restate a balance, and invoice payments settle an invoice already counted (the
+/// books are kept on the accrual basis, as e-boekhouden's profit and loss is).
+pub(crate) const MOVES_MONEY: &str =
+    "t.kind NOT IN ('OPENING_BALANCE', 'INVOICE_PAYMENT_RECEIVED', 'INVOICE_PAYMENT_SENT')";
+
 /// The SQL expression for the fund of a transaction or totals row `t`: its mapping, or
 /// the account's own name, or [`UNASSIGNED_FUND`].
 pub(crate) const FUND_OF: &str =
@@ -211,48 +288,7 @@ pub(crate) const FUND_OF: &str =
 /// Applies one finance operation inside the caller's transaction.
 pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
     match &op.body {
-        OpBody::FinanceImport { source, rows } => {
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO transactions (id, source, date, year, month, account, kind, category, description,
-                   gross, net, currency, grp, counterparty, counterparty_name, fund_account, hlc_ms, hlc_n, author, op)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
-                 ON CONFLICT (id) DO UPDATE SET source = excluded.source, date = excluded.date, year = excluded.year,
-                   month = excluded.month, account = excluded.account, kind = excluded.kind,
-                   category = excluded.category, description = excluded.description, gross = excluded.gross,
-                   net = excluded.net, currency = excluded.currency, grp = excluded.grp,
-                   counterparty = excluded.counterparty, counterparty_name = excluded.counterparty_name,
-                   fund_account = excluded.fund_account, hlc_ms = excluded.hlc_ms, hlc_n = excluded.hlc_n,
-                   author = excluded.author, op = excluded.op
-                 WHERE (excluded.hlc_ms, excluded.hlc_n, excluded.author, excluded.op) > (hlc_ms, hlc_n, author, op)",
-            )?;
-            for row in rows {
-                // Rows were checked by the importer; a row that does not parse here
-                // came from a newer or broken writer and is skipped, never guessed.
-                let (Some(gross), Some(net)) = (units(&row.amount), units(&row.net)) else { continue };
-                upsert.execute(params![
-                    row.reference(*source),
-                    source.as_str(),
-                    row.date,
-                    row.date.year(),
-                    row.date.month(),
-                    row.account,
-                    row.kind,
-                    row.category,
-                    row.description,
-                    gross,
-                    net,
-                    row.currency,
-                    row.group,
-                    row.counterparty,
-                    row.counterparty_name,
-                    row.fund_account.as_deref().unwrap_or(""),
-                    op.hlc.ms,
-                    op.hlc.n,
-                    op.author.as_str(),
-                    id.0,
-                ])?;
-            }
-        }
+        OpBody::FinanceImport { source, rows } => apply_import(tx, op, id, *source, rows)?,
         OpBody::FundMap { account, fund } => {
             if store::wins(tx, &format!("fund_map:{account}"), "fund", op, id)? {
                 tx.prepare_cached(
@@ -284,37 +320,218 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
     Ok(())
 }
 
+/// One `finance_totals` row: its key columns and the sums to add.
+struct Total {
+    key: (String, i32, u32, String, String, String, String, String, bool),
+    gross: i64,
+    net: i64,
+    count: i64,
+}
+
+/// The sums to add to `finance_totals`, by key (joined into one string so that
+/// looking up an existing key allocates nothing).
+#[derive(Default)]
+struct Totals {
+    by_key: HashMap<String, Total>,
+    buffer: String,
+}
+
+impl Totals {
+    fn add(&mut self, source: &str, (year, month): (i32, u32), dims: [&str; 5], credit: bool, sums: (i64, i64, i64)) {
+        use std::fmt::Write as _;
+        let (gross, net, count) = sums;
+        self.buffer.clear();
+        let _ = write!(self.buffer, "{source}\u{1f}{year}\u{1f}{month}\u{1f}{credit}");
+        for dim in dims {
+            self.buffer.push('\u{1f}');
+            self.buffer.push_str(dim);
+        }
+        if let Some(total) = self.by_key.get_mut(self.buffer.as_str()) {
+            total.gross += gross;
+            total.net += net;
+            total.count += count;
+            return;
+        }
+        let [account, kind, category, fund_account, currency] = dims.map(str::to_string);
+        let key = (source.to_string(), year, month, account, kind, category, fund_account, currency, credit);
+        self.by_key.insert(self.buffer.clone(), Total { key, gross, net, count });
+    }
+
+    fn write(self, tx: &Transaction<'_>) -> Result<()> {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO finance_totals VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT DO UPDATE SET gross = gross + excluded.gross, net = net + excluded.net,
+               count = count + excluded.count",
+        )?;
+        let mut emptied = false;
+        for t in self.by_key.into_values() {
+            let (source, year, month, account, kind, category, fund_account, currency, credit) = t.key;
+            upsert.execute(params![
+                source,
+                year,
+                month,
+                account,
+                kind,
+                category,
+                fund_account,
+                currency,
+                credit,
+                t.gross,
+                t.net,
+                t.count
+            ])?;
+            emptied |= t.count < 0;
+        }
+        if emptied {
+            tx.prepare_cached("DELETE FROM finance_totals WHERE count = 0")?.execute([])?;
+        }
+        Ok(())
+    }
+}
+
+/// Applies a `finance.import`: each row is a register won by the later operation in
+/// the merge order (clock, author, operation id); `finance_totals` follows every
+/// insert and replacement.
+fn apply_import(tx: &Transaction<'_>, op: &Operation, id: &OpId, source: Source, rows: &[TxRow]) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO transactions (id, source, date, account, kind, category, description,
+           gross, net, currency, grp, counterparty, counterparty_name, fund_account, hlc_ms, hlc_n, author, op)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         ON CONFLICT (id) DO NOTHING",
+    )?;
+    let mut recorded = tx.prepare_cached(
+        "SELECT CAST(substr(date, 1, 4) AS INTEGER), CAST(substr(date, 6, 2) AS INTEGER), account, kind, category,
+           fund_account, currency, gross, net, hlc_ms, hlc_n, author, op
+         FROM transactions WHERE id = ?1",
+    )?;
+    let mut replace = tx.prepare_cached(
+        "UPDATE transactions SET source = ?2, date = ?3, account = ?4, kind = ?5, category = ?6, description = ?7,
+           gross = ?8, net = ?9, currency = ?10, grp = ?11, counterparty = ?12, counterparty_name = ?13,
+           fund_account = ?14, hlc_ms = ?15, hlc_n = ?16, author = ?17, op = ?18
+         WHERE id = ?1",
+    )?;
+    // The operation's id as bytes: a third of the row's width as hex, and ordered the same.
+    let op_id = hex::decode(&id.0).unwrap_or_default();
+    let mut totals = Totals::default();
+    for row in rows {
+        // Rows were checked by the importer; a row that does not parse here came from
+        // a newer or broken writer and is skipped, never guessed.
+        let (Some(gross), Some(net)) = (units(&row.amount), units(&row.net)) else { continue };
+        let reference = row.reference(source);
+        let (year, month) = (row.date.year(), row.date.month());
+        // As rusqlite writes a date (%Y-%m-%d), without chrono's format machinery.
+        let date = format!("{year:04}-{month:02}-{:02}", row.date.day());
+        let fund_account = row.fund_account.as_deref().unwrap_or("");
+        let values = params![
+            reference,
+            source.as_str(),
+            date,
+            row.account,
+            row.kind,
+            row.category,
+            row.description,
+            gross,
+            net,
+            row.currency,
+            row.group,
+            row.counterparty,
+            row.counterparty_name,
+            fund_account,
+            op.hlc.ms,
+            op.hlc.n,
+            op.author.as_str(),
+            op_id,
+        ];
+        if insert.execute(values)? == 0 {
+            type Old = (i32, u32, String, String, String, String, String, i64, i64, i64, u32, String, Vec<u8>);
+            let old: Old = recorded.query_row([&reference], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                    r.get(11)?,
+                    r.get(12)?,
+                ))
+            })?;
+            let newer = (op.hlc.ms, op.hlc.n, op.author.as_str(), op_id.as_slice())
+                > (old.9, old.10, old.11.as_str(), old.12.as_slice());
+            if !newer {
+                continue;
+            }
+            replace.execute(values)?;
+            let dims = [old.2.as_str(), &old.3, &old.4, &old.5, &old.6];
+            totals.add(source.as_str(), (old.0, old.1), dims, old.7 >= 0, (-old.7, -old.8, -1));
+        }
+        let dims = [row.account.as_str(), &row.kind, &row.category, fund_account, &row.currency];
+        totals.add(source.as_str(), (year, month), dims, gross >= 0, (gross, net, 1));
+    }
+    totals.write(tx)
+}
+
 fn units(text: &str) -> Option<i64> {
     money::parse_plain(text).and_then(money::to_units)
 }
 
-/// The row recorded under `reference`, as it would travel again.
-fn stored_row(conn: &Connection, reference: &str) -> Result<Option<TxRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT date, account, kind, category, description, gross, net, currency, grp, counterparty,
-           counterparty_name, fund_account, source FROM transactions WHERE id = ?1",
-    )?;
-    Ok(stmt
-        .query_row([reference], |r| {
-            let source: String = r.get(12)?;
-            let fund_account: String = r.get(11)?;
-            Ok(TxRow {
-                id: reference.strip_prefix(&format!("{source}:")).unwrap_or(reference).to_string(),
-                date: r.get(0)?,
-                account: r.get(1)?,
-                kind: r.get(2)?,
-                category: r.get(3)?,
-                description: r.get(4)?,
-                amount: money::format_units(r.get(5)?),
-                net: money::format_units(r.get(6)?),
-                currency: r.get(7)?,
-                group: r.get(8)?,
-                counterparty: r.get(9)?,
-                counterparty_name: r.get(10)?,
-                fund_account: (!fund_account.is_empty()).then_some(fund_account),
-            })
-        })
-        .optional()?)
+const ROW_COLUMNS: &str = "id, date, account, kind, category, description, gross, net, currency, grp,
+    counterparty, counterparty_name, fund_account";
+
+/// A row of `ROW_COLUMNS` as it would travel again.
+fn recorded(r: &rusqlite::Row<'_>, source: Source) -> rusqlite::Result<TxRow> {
+    let reference: String = r.get(0)?;
+    let fund_account: String = r.get(12)?;
+    Ok(TxRow {
+        id: reference.strip_prefix(source.as_str()).and_then(|s| s.strip_prefix(':')).unwrap_or(&reference).to_string(),
+        date: r.get(1)?,
+        account: r.get(2)?,
+        kind: r.get(3)?,
+        category: r.get(4)?,
+        description: r.get(5)?,
+        amount: money::format_units(r.get(6)?),
+        net: money::format_units(r.get(7)?),
+        currency: r.get(8)?,
+        group: r.get(9)?,
+        counterparty: r.get(10)?,
+        counterparty_name: r.get(11)?,
+        fund_account: (!fund_account.is_empty()).then_some(fund_account),
+    })
+}
+
+/// What is recorded of `rows` (by source id): one pass over the dates the rows span,
+/// and single lookups only for rows recorded under another date.
+fn recorded_rows(conn: &Connection, source: Source, rows: &[TxRow]) -> Result<HashMap<String, TxRow>> {
+    let (Some(first), Some(last)) = (rows.iter().map(|r| r.date).min(), rows.iter().map(|r| r.date).max()) else {
+        return Ok(HashMap::new());
+    };
+    let mut found = HashMap::with_capacity(rows.len());
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM transactions WHERE date BETWEEN ?2 AND ?3 AND source = ?1"
+    ))?;
+    for row in stmt.query_map(params![source.as_str(), first, last], |r| recorded(r, source))? {
+        let row = row?;
+        found.insert(row.id.clone(), row);
+    }
+    let elsewhere = conn
+        .prepare_cached("SELECT 1 FROM transactions WHERE source = ?1 AND (date < ?2 OR date > ?3) LIMIT 1")?
+        .exists(params![source.as_str(), first, last])?;
+    if elsewhere {
+        let mut single = conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM transactions WHERE id = ?1"))?;
+        for row in rows {
+            if !found.contains_key(&row.id) {
+                if let Some(old) = single.query_row([row.reference(source)], |r| recorded(r, source)).optional()? {
+                    found.insert(row.id.clone(), old);
+                }
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Parses `SOURCE:ACCOUNT` (or a bare account, when only one source has it).
@@ -407,26 +624,31 @@ impl Home {
             last: parsed.rows.iter().map(|r| r.date).max(),
             totals: Vec::new(),
         };
-        let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
+        let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+        let recorded = recorded_rows(self.db(), source, &parsed.rows)?;
         let mut changed = Vec::new();
-        for (i, row) in parsed.rows.iter().enumerate() {
-            *totals.entry(&row.currency).or_default() += money::parse_plain(&row.net).unwrap_or_default();
-            match stored_row(self.db(), &row.reference(source))? {
+        for (i, row) in parsed.rows.into_iter().enumerate() {
+            if let Some(sum) = totals.get_mut(&row.currency) {
+                *sum += money::parse_plain(&row.net).unwrap_or_default();
+            } else {
+                totals.insert(row.currency.clone(), money::parse_plain(&row.net).unwrap_or_default());
+            }
+            match recorded.get(&row.id) {
                 None => summary.added += 1,
-                Some(old) if &old == row => {
+                Some(old) if old == &row => {
                     summary.unchanged += 1;
                     continue;
                 }
                 Some(_) => summary.changed += 1,
             }
-            changed.push(row.clone());
+            changed.push(row);
             if i % 10_000 == 9_999 {
                 progress(ImportProgress { stage: ImportStage::Compare, done: i as u64 + 1, total });
             }
         }
         summary.totals = totals
             .into_iter()
-            .map(|(currency, amount)| CurrencyTotal { currency: currency.to_string(), amount: money::format(amount) })
+            .map(|(currency, amount)| CurrencyTotal { currency, amount: money::format(amount) })
             .collect();
         progress(ImportProgress { stage: ImportStage::Compare, done: total, total });
 
@@ -455,7 +677,7 @@ impl Home {
                t.currency, {FUND_OF} AS fund, t.grp, t.counterparty, t.counterparty_name,
                (SELECT min(decision) FROM decision_links l WHERE l.tx = t.id)
              FROM transactions t
-             WHERE (?1 IS NULL OR t.year = ?1) AND (?2 IS NULL OR t.source = ?2)
+             WHERE (?1 IS NULL OR t.date BETWEEN ?1 || '-01-01' AND ?1 || '-12-31') AND (?2 IS NULL OR t.source = ?2)
                AND (?3 IS NULL OR {FUND_OF} = ?3)
                AND (?4 IS NULL OR lower(t.description || ' ' || coalesce(t.counterparty, '') || ' '
                     || coalesce(t.counterparty_name, '') || ' ' || t.account || ' ' || t.category || ' ' || t.id)
@@ -622,5 +844,51 @@ impl Home {
         }
         self.commit(vec![OpBody::DecisionLink { decision: summary.id.clone(), transactions: ids.clone() }])?;
         Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fixture export, read by its reader, against the rows it must give
+    /// (`testdata/finance/NAME.rows`; `UPDATE_EXPECT=1` rewrites them after a
+    /// deliberate change). Refused files give their message.
+    #[test]
+    fn exports_read_into_the_expected_rows() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/finance");
+        let expected = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/finance");
+        let mut names: Vec<String> = std::fs::read_dir(&fixtures)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert!(names.len() >= 10, "fixtures missing in {}", fixtures.display());
+        for name in names {
+            let path = fixtures.join(&name);
+            let source = if name.starts_with("oc-") || name.ends_with(".csv") {
+                Source::OpenCollective
+            } else {
+                Source::Eboekhouden
+            };
+            let result = match source {
+                Source::OpenCollective => crate::opencollective::read(&path),
+                Source::Eboekhouden => crate::eboekhouden::read(&path),
+            };
+            let text = match result {
+                Ok(parsed) => parsed
+                    .rows
+                    .iter()
+                    .zip(&parsed.lines)
+                    .map(|(row, line)| {
+                        format!("{line}: {}\n", String::from_utf8(crate::canonical::to_bytes(row).unwrap()).unwrap())
+                    })
+                    .collect::<String>(),
+                Err(err) => {
+                    format!("refused: {}\n", err.to_string().replace(&fixtures.display().to_string(), "FIXTURES"))
+                }
+            };
+            expect_test::expect_file![expected.join(format!("{name}.rows"))].assert_eq(&text);
+        }
     }
 }

@@ -31,7 +31,7 @@ pub const HOME_FORMAT: i64 = 1;
 
 const HOME_FILE: &str = "home.json";
 const KEY_FILE: &str = "key.asc";
-const LOG_FILE: &str = "ops.log";
+pub(crate) const LOG_FILE: &str = "ops.log";
 const DB_FILE: &str = "state.sqlite";
 const LOCK_FILE: &str = "lock";
 
@@ -255,7 +255,8 @@ impl Home {
         let tx = self.store.transaction()?;
         crate::store::clear_records(&tx)?;
         governance.store(&tx)?;
-        crate::store::apply_local_in(&tx, &ops, Some(end))?;
+        let encoded = Operation::encode_all(&ops);
+        crate::store::apply_local_in(&tx, &ops, &encoded, Some(end))?;
         tx.commit()?;
         Ok(())
     }
@@ -275,8 +276,10 @@ impl Home {
                 Operation { author: author.clone(), hlc, body }
             })
             .collect();
-        let end = self.log.append(&ops)?;
-        self.store.apply_local(&ops, Some(end))?;
+        // Encoded once: the log, the operation ids and the outbox share the bytes.
+        let encoded = Operation::encode_all(&ops);
+        let end = self.log.append_encoded(&encoded)?;
+        self.store.apply_encoded(&ops, &encoded, Some(end))?;
         Ok(ops)
     }
 
@@ -354,6 +357,10 @@ impl Home {
     /// The home's folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    pub(crate) fn log(&self) -> &OpLog {
+        &self.log
     }
 
     pub(crate) fn db(&self) -> &rusqlite::Connection {

@@ -145,6 +145,24 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Parsed> {
     let id_col = id_col.unwrap_or_default();
     let fee_cols: Vec<usize> =
         ["paymentProcessorFee", "hostFee", "platformFee", "taxAmount"].iter().filter_map(|f| col(f)).collect();
+    // Column positions, looked up once rather than on every row.
+    let [currency_col, kind_col, type_col, category_name_col, category_code_col, expense_type_col, account_col, description_col, group_col, short_group_col, opposite_col, opposite_name_col] =
+        [
+            "currency",
+            "kind",
+            "type",
+            "accountingCategoryName",
+            "accountingCategoryCode",
+            "expenseType",
+            "accountSlug",
+            "description",
+            "group",
+            "shortGroup",
+            "oppositeAccountSlug",
+            "oppositeAccountName",
+        ]
+        .map(|f| col(f));
+    let mut known_currencies: Vec<String> = Vec::new();
 
     let mut parsed = Parsed::default();
     for record in reader.records() {
@@ -156,7 +174,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Parsed> {
         if record.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
-        let get = |field: &str| col(field).and_then(|i| record.get(i)).map(str::trim).unwrap_or("");
+        let get = |column: Option<usize>| column.and_then(|i| record.get(i)).map(str::trim).unwrap_or("");
         let bad = |what: &str, value: &str, expected: &str| {
             refuse(Some(line), format!("the {what} \"{value}\" is not valid; expected {expected}"))
         };
@@ -197,20 +215,27 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Parsed> {
             (None, Some(n)) => (n, n),
             (None, None) => return Err(refuse(Some(line), "the transaction has no amount".into())),
         };
-        let currency = get("currency");
-        let currency =
-            money::currency(currency).map_err(|_| bad("currency", currency, "an ISO 4217 code such as EUR"))?;
+        let currency = get(currency_col);
+        let currency = match known_currencies.iter().find(|c| *c == currency) {
+            Some(known) => known.clone(),
+            None => {
+                let code =
+                    money::currency(currency).map_err(|_| bad("currency", currency, "an ISO 4217 code such as EUR"))?;
+                known_currencies.push(code.clone());
+                code
+            }
+        };
 
-        let kind = match get("kind") {
-            "" => get("type"),
+        let kind = match get(kind_col) {
+            "" => get(type_col),
             kind => kind,
         };
-        let category = [get("accountingCategoryName"), get("accountingCategoryCode"), get("expenseType"), kind]
+        let category = [get(category_name_col), get(category_code_col), get(expense_type_col), kind]
             .into_iter()
             .find(|v| !v.is_empty())
             .unwrap_or("")
             .to_string();
-        let account = match get("accountSlug") {
+        let account = match get(account_col) {
             "" => "(collective)",
             slug => slug,
         };
@@ -221,14 +246,14 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Parsed> {
             account: account.to_string(),
             kind: kind.to_string(),
             category,
-            description: get("description").to_string(),
+            description: get(description_col).to_string(),
             amount: money::format(gross),
             net: money::format(net),
             currency,
-            group: optional(get("group")).or_else(|| optional(get("shortGroup"))),
-            counterparty: optional(get("oppositeAccountSlug")),
-            counterparty_name: optional(get("oppositeAccountName")),
-            fund_account: optional(get("accountSlug")),
+            group: optional(get(group_col)).or_else(|| optional(get(short_group_col))),
+            counterparty: optional(get(opposite_col)),
+            counterparty_name: optional(get(opposite_name_col)),
+            fund_account: optional(get(account_col)),
         };
         parsed.push(row, line);
     }
@@ -240,11 +265,15 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Parsed> {
 
 /// `YYYY-MM-DD`, optionally followed by a time (`T…` or ` …`), as the export writes it.
 fn parse_date(text: &str) -> Option<NaiveDate> {
-    let day = text.get(..10)?;
-    match text.as_bytes().get(10) {
-        None | Some(b'T') | Some(b' ') => NaiveDate::parse_from_str(day, "%Y-%m-%d").ok(),
-        _ => None,
+    let b = text.as_bytes();
+    if !matches!(b.get(10), None | Some(b'T') | Some(b' ')) || b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
     }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = &b[range];
+        digits.iter().all(u8::is_ascii_digit).then(|| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
 }
 
 #[cfg(test)]

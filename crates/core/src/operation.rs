@@ -89,6 +89,23 @@ impl Operation {
         canonical::to_bytes(self).unwrap_or_default()
     }
 
+    /// The canonical bytes of each operation. A large batch (an import) is encoded on
+    /// all cores: encoding is most of the cost of recording it.
+    pub fn encode_all(ops: &[Operation]) -> Vec<Vec<u8>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if ops.len() < 16 || threads == 1 {
+            return ops.iter().map(Operation::to_bytes).collect();
+        }
+        let per_thread = ops.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = ops
+                .chunks(per_thread)
+                .map(|part| scope.spawn(move || part.iter().map(Operation::to_bytes).collect::<Vec<_>>()))
+                .collect();
+            parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        })
+    }
+
     /// Parses canonical bytes, refusing any other encoding of the same value.
     pub fn from_bytes(bytes: &[u8]) -> Result<Operation, canonical::CanonicalError> {
         canonical::from_bytes(bytes)

@@ -64,9 +64,15 @@ impl OpLog {
 
     /// Appends operations and flushes them to disk. Returns the log's new length.
     pub fn append(&self, ops: &[Operation]) -> Result<u64> {
-        let mut buf = Vec::with_capacity(ops.len() * 256);
-        for op in ops {
-            buf.extend_from_slice(&op.to_bytes());
+        let encoded = Operation::encode_all(ops);
+        self.append_encoded(&encoded)
+    }
+
+    /// Appends operations given as their canonical bytes; see [`OpLog::append`].
+    pub fn append_encoded(&self, encoded: &[Vec<u8>]) -> Result<u64> {
+        let mut buf = Vec::with_capacity(encoded.iter().map(|b| b.len() + 1).sum());
+        for bytes in encoded {
+            buf.extend_from_slice(bytes);
             buf.push(b'\n');
         }
         let mut file = OpenOptions::new().append(true).open(&self.path).map_err(|e| self.io("write", e))?;
@@ -100,6 +106,35 @@ impl OpLog {
             end += read as u64;
         }
         Ok((ops, end))
+    }
+}
+
+impl OpLog {
+    /// The lines (without their newline) that start at `offsets`, read in one pass.
+    pub fn lines_at(
+        &self,
+        offsets: &std::collections::BTreeSet<u64>,
+    ) -> Result<std::collections::HashMap<u64, Vec<u8>>> {
+        let mut found = std::collections::HashMap::with_capacity(offsets.len());
+        let Some(&first) = offsets.first() else { return Ok(found) };
+        let mut file = File::open(&self.path).map_err(|e| self.io("read", e))?;
+        file.seek(SeekFrom::Start(first)).map_err(|e| self.io("read", e))?;
+        let mut reader = BufReader::new(file);
+        let mut at = first;
+        let mut line = Vec::new();
+        while found.len() < offsets.len() {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line).map_err(|e| self.io("read", e))?;
+            if read == 0 || line.last() != Some(&b'\n') {
+                break;
+            }
+            if offsets.contains(&at) {
+                line.pop();
+                found.insert(at, std::mem::take(&mut line));
+            }
+            at += read as u64;
+        }
+        Ok(found)
     }
 }
 

@@ -16,8 +16,9 @@
 //!   not yet covered by linked transactions; expired decisions commit nothing;
 //! - available: budget − spent − committed;
 //! - opening balances (e-boekhouden's OPENING_BALANCE mutations) are balances, not
-//!   income: the annual summary starts from the latest one, and income, spending and
-//!   the reconciliation leave them out.
+//!   income: the annual summary starts from the latest one. They and invoice payments
+//!   (which settle an invoice already counted: the books are on the accrual basis) are
+//!   left out of income, spending, significant expenses and the reconciliation.
 //!
 //! Reports other than `balance` and `reconcile` read one source: the one asked for, or
 //! e-boekhouden (the authoritative ledger) when it holds transactions, else Open
@@ -25,7 +26,7 @@
 
 use crate::decision::{DecisionFilter, Status};
 use crate::error::{Error, Result};
-use crate::finance::{Source, FUND_OF, UNASSIGNED_FUND};
+use crate::finance::{Source, FUND_OF, MOVES_MONEY, UNASSIGNED_FUND};
 use crate::home::Home;
 use crate::money;
 use crate::partner::name_key;
@@ -302,7 +303,7 @@ impl Home {
         let mut spent: BTreeMap<(String, String), i64> = BTreeMap::new();
         let sql = format!(
             "SELECT {FUND_OF} AS fund, t.currency, -sum(t.net) FROM finance_totals t
-             WHERE t.year = ?1 AND t.source = ?2 AND t.credit = 0 AND t.kind != 'OPENING_BALANCE'
+             WHERE t.year = ?1 AND t.source = ?2 AND t.credit = 0 AND {MOVES_MONEY}
              GROUP BY fund, t.currency"
         );
         let mut stmt = self.db().prepare_cached(&sql)?;
@@ -329,7 +330,7 @@ impl Home {
 
     fn links(&self) -> Result<Vec<Link>> {
         let sql = format!(
-            "SELECT l.decision, t.source, t.year, {FUND_OF}, t.currency, t.gross, t.net
+            "SELECT l.decision, t.source, CAST(substr(t.date, 1, 4) AS INTEGER), {FUND_OF}, t.currency, t.gross, t.net
              FROM decision_links l JOIN transactions t ON t.id = l.tx"
         );
         let mut stmt = self.db().prepare_cached(&sql)?;
@@ -450,9 +451,12 @@ impl Home {
             .map(|key| {
                 let budget = budgets.get(key).copied();
                 let actual = spent.get(key).copied().unwrap_or(0);
-                let percent = budget
-                    .filter(|b| *b != 0)
-                    .map(|b| (Decimal::from(actual) * Decimal::from(100) / Decimal::from(b)).round_dp(1).to_string());
+                let percent = budget.filter(|b| *b != 0).map(|b| {
+                    let mut p = (Decimal::from(actual) * Decimal::from(100) / Decimal::from(b))
+                        .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+                    p.rescale(1);
+                    p.to_string()
+                });
                 BudgetActualLine {
                     fund: key.0.clone(),
                     currency: key.1.clone(),
@@ -472,10 +476,10 @@ impl Home {
     pub fn report_income(&self, year: i32, period: Period, source: Option<Source>) -> Result<Vec<IncomeLine>> {
         bad_year(year)?;
         let source = self.report_source(source)?;
-        let mut stmt = self.db().prepare_cached(
-            "SELECT month, category, currency, credit, sum(gross), sum(net) FROM finance_totals
-             WHERE year = ?1 AND source = ?2 AND kind != 'OPENING_BALANCE' GROUP BY month, category, currency, credit",
-        )?;
+        let mut stmt = self.db().prepare_cached(&format!(
+            "SELECT month, category, currency, credit, sum(gross), sum(net) FROM finance_totals t
+             WHERE year = ?1 AND source = ?2 AND {MOVES_MONEY} GROUP BY month, category, currency, credit"
+        ))?;
         // (period, direction order, category, currency) → amount
         let mut lines: BTreeMap<(String, u8, String, String), i64> = BTreeMap::new();
         let rows = stmt.query_map(params![year, source.as_str()], |r| {
@@ -528,12 +532,12 @@ impl Home {
         // The balance at the start of the year: the latest opening balance recorded (an
         // e-boekhouden OPENING_BALANCE mutation restates it each year) plus the movements
         // since; without one, all movements before the year.
-        let mut stmt = self.db().prepare_cached(
+        let mut stmt = self.db().prepare_cached(&format!(
             "SELECT currency, year, sum(CASE WHEN kind = 'OPENING_BALANCE' THEN net ELSE 0 END),
                sum(CASE WHEN kind = 'OPENING_BALANCE' THEN 1 ELSE 0 END),
-               sum(CASE WHEN kind != 'OPENING_BALANCE' THEN net ELSE 0 END)
-             FROM finance_totals WHERE source = ?2 AND year <= ?1 GROUP BY currency, year ORDER BY currency, year",
-        )?;
+               sum(CASE WHEN {MOVES_MONEY} THEN net ELSE 0 END)
+             FROM finance_totals t WHERE source = ?2 AND year <= ?1 GROUP BY currency, year ORDER BY currency, year"
+        ))?;
         let mut opening: BTreeMap<String, i64> = BTreeMap::new();
         let mut movement: BTreeMap<String, i64> = BTreeMap::new();
         for row in stmt.query_map(params![year, source.as_str()], |r| {
@@ -558,10 +562,11 @@ impl Home {
         }
         let lines = self.report_income(year, Period::Year, Some(source))?;
         let mut significant: BTreeMap<String, Vec<SignificantExpense>> = BTreeMap::new();
-        let mut stmt = self.db().prepare_cached(
+        let mut stmt = self.db().prepare_cached(&format!(
             "SELECT id, date, description, coalesce(counterparty_name, counterparty), category, net, currency
-             FROM transactions WHERE year = ?1 AND net <= ?2 AND source = ?3 ORDER BY net, date, id",
-        )?;
+             FROM transactions t WHERE date BETWEEN ?1 || '-01-01' AND ?1 || '-12-31' AND net <= ?2 AND source = ?3
+               AND {MOVES_MONEY} ORDER BY net, date, id"
+        ))?;
         let rows = stmt.query_map(params![year, -limit, source.as_str()], |r| {
             Ok((
                 r.get::<_, String>(6)?,
@@ -614,7 +619,7 @@ impl Home {
         bad_year(year)?;
         let sql = format!(
             "SELECT t.month, {FUND_OF} AS fund, t.currency, t.source, sum(t.net) FROM finance_totals t
-             WHERE t.year = ?1 AND t.kind != 'OPENING_BALANCE' GROUP BY t.month, fund, t.currency, t.source"
+             WHERE t.year = ?1 AND {MOVES_MONEY} GROUP BY t.month, fund, t.currency, t.source"
         );
         let mut stmt = self.db().prepare_cached(&sql)?;
         let mut cells: BTreeMap<(u32, String, String), (i64, i64)> = BTreeMap::new();
@@ -659,25 +664,16 @@ impl Home {
         let mut by_name: HashMap<String, (String, String)> = HashMap::new();
         let mut stmt =
             db.prepare_cached("SELECT id, name, name_key, opencollective FROM partners WHERE name IS NOT NULL")?;
-        for row in stmt.query_map([], |r| {
+        let partners = stmt.query_map([], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
-        })? {
+        })?;
+        for row in partners {
             let (id, name, key, slug) = row?;
-            if let Some(slug) = slug {
+            if let Some(slug) = slug.filter(|s| !s.is_empty()) {
                 by_slug.insert(slug.to_lowercase(), (id.clone(), name.clone()));
             }
             by_name.insert(key, (id, name));
         }
-        let sql = format!(
-            "SELECT counterparty, max(counterparty_name), currency, count(*), sum(gross), sum(net) FROM transactions
-             WHERE year = ?1 AND kind IN {CONTRIBUTION_KINDS} AND source = 'opencollective' AND counterparty IS NOT NULL
-             GROUP BY counterparty, currency"
-        );
-        let mut stmt = db.prepare_cached(&sql)?;
-        let rows: Vec<(String, Option<String>, String, i64, i64, i64)> = stmt
-            .query_map([year], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-
         let partner_for = |slug: &str, name: Option<&str>| -> Option<(String, String)> {
             if let Some(found) = by_slug.get(&slug.to_lowercase()) {
                 return Some(found.clone());
@@ -690,68 +686,106 @@ impl Home {
                 .flatten()
                 .find_map(|n| by_name.get(&name_key(n)).cloned())
         };
-        // (partner id or "", currency) → line
-        let mut lines: BTreeMap<(String, String), PartnerContribution> = BTreeMap::new();
-        let mut matched_slugs: Vec<String> = Vec::new();
-        let mut slug_partner: HashMap<String, String> = HashMap::new();
-        for (slug, name, currency, count, gross, net) in rows {
-            let partner = partner_for(&slug, name.as_deref());
-            let key = (partner.as_ref().map(|p| p.0.clone()).unwrap_or_default(), currency.clone());
-            let line = lines.entry(key).or_insert_with(|| PartnerContribution {
-                partner: partner.as_ref().map(|p| p.1.clone()),
-                partner_id: partner.as_ref().map(|p| p.0.clone()),
-                account: if partner.is_some() { String::new() } else { "(other contributors)".into() },
-                currency: currency.clone(),
-                contributions: 0,
-                contributed: "0".into(),
-                fees: "0".into(),
-                net: "0".into(),
-            });
-            line.contributions += count as u64;
-            add(&mut line.contributed, gross);
-            // Fees in columns: what the contribution lost before it reached the balance.
-            add(&mut line.fees, gross - net);
-            if let Some((id, _)) = &partner {
-                if !line.account.split(", ").any(|a| a == slug) {
-                    if !line.account.is_empty() {
-                        line.account.push_str(", ");
-                    }
-                    line.account.push_str(&slug);
-                }
-                matched_slugs.push(slug.clone());
-                slug_partner.insert(slug.clone(), id.clone());
+
+        // Two passes over the year's Open Collective rows, borrowing rather than copying
+        // their text: the fee rows by group (what each contribution cost on its way in),
+        // then the contributions by contributor account, each group's fees counted once.
+        let in_year = "date BETWEEN ?1 || '-01-01' AND ?1 || '-12-31' AND source = 'opencollective'";
+        let text_at = |row: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<String>> {
+            Ok(row.get_ref(i)?.as_str_or_null().map_err(rusqlite::Error::from)?.map(str::to_string))
+        };
+        let mut fees_by_group: HashMap<String, i64> = HashMap::new();
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT grp, net FROM transactions WHERE {in_year} AND kind IN {FEE_KINDS} AND grp IS NOT NULL"
+        ))?;
+        let mut rows = stmt.query([year])?;
+        while let Some(row) = rows.next()? {
+            let group = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            let net: i64 = row.get(1)?;
+            match fees_by_group.get_mut(group) {
+                Some(fee) => *fee -= net,
+                None => drop(fees_by_group.insert(group.to_string(), -net)),
             }
         }
-        // Fee rows tied to the matched partners' contributions by group.
-        if !matched_slugs.is_empty() {
-            let sql = format!(
-                "SELECT c.counterparty, f.currency, sum(f.net) FROM transactions c
-                 JOIN transactions f ON f.grp = c.grp AND f.id != c.id AND f.source = 'opencollective'
-                 WHERE c.source = 'opencollective' AND c.counterparty = ?1 AND c.year = ?2
-                   AND c.kind IN {CONTRIBUTION_KINDS} AND c.grp IS NOT NULL AND f.kind IN {FEE_KINDS}
-                 GROUP BY c.counterparty, f.currency"
-            );
-            let mut stmt = db.prepare_cached(&sql)?;
-            matched_slugs.sort();
-            matched_slugs.dedup();
-            for slug in &matched_slugs {
-                for row in stmt.query_map(params![slug, year], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
-                    let (currency, fee_net) = row?;
-                    if let Some(line) = lines.get_mut(&(slug_partner[slug].clone(), currency)) {
-                        add(&mut line.fees, -fee_net);
-                    }
-                }
+        drop(rows);
+
+        struct Contributor {
+            name: Option<String>,
+            count: u64,
+            gross: i64,
+            fees: i64,
+        }
+        // (contributor account, currency) → sums
+        let mut contributors: HashMap<(String, String), Contributor> = HashMap::new();
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT counterparty, currency, gross, net, grp, counterparty_name FROM transactions
+             WHERE {in_year} AND kind IN {CONTRIBUTION_KINDS} AND counterparty IS NOT NULL"
+        ))?;
+        let mut rows = stmt.query([year])?;
+        let mut key = (String::new(), String::new());
+        while let Some(row) = rows.next()? {
+            key.0.clear();
+            key.0.push_str(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?);
+            key.1.clear();
+            key.1.push_str(row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
+            let (gross, net): (i64, i64) = (row.get(2)?, row.get(3)?);
+            // Fees in columns, and the fee rows of its group.
+            let mut fees = gross - net;
+            if let Some(group) = row.get_ref(4)?.as_str_or_null().map_err(rusqlite::Error::from)? {
+                fees += fees_by_group.remove(group).unwrap_or(0);
+            }
+            if !contributors.contains_key(&key) {
+                let name = text_at(row, 5)?;
+                contributors.insert(key.clone(), Contributor { name, count: 0, gross: 0, fees: 0 });
+            }
+            if let Some(c) = contributors.get_mut(&key) {
+                c.count += 1;
+                c.gross += gross;
+                c.fees += fees;
+            }
+        }
+        drop(rows);
+
+        struct Line {
+            partner: Option<(String, String)>,
+            accounts: Vec<String>,
+            currency: String,
+            count: u64,
+            gross: i64,
+            fees: i64,
+        }
+        let mut lines: BTreeMap<(String, String), Line> = BTreeMap::new();
+        let mut by_account: Vec<_> = contributors.into_iter().collect();
+        by_account.sort_by(|a, b| a.0.cmp(&b.0));
+        for ((slug, currency), c) in by_account {
+            let partner = partner_for(&slug, c.name.as_deref());
+            let key = (partner.as_ref().map(|p| p.0.clone()).unwrap_or_default(), currency.clone());
+            let line = lines.entry(key).or_insert_with(|| Line {
+                partner: partner.clone(),
+                accounts: Vec::new(),
+                currency,
+                count: 0,
+                gross: 0,
+                fees: 0,
+            });
+            line.count += c.count;
+            line.gross += c.gross;
+            line.fees += c.fees;
+            if partner.is_some() {
+                line.accounts.push(slug);
             }
         }
         let mut out: Vec<PartnerContribution> = lines
             .into_values()
-            .map(|mut line| {
-                let contributed = units_of(&line.contributed);
-                let fees = units_of(&line.fees);
-                line.contributed = text(contributed);
-                line.fees = text(fees);
-                line.net = text(contributed - fees);
-                line
+            .map(|l| PartnerContribution {
+                partner: l.partner.as_ref().map(|p| p.1.clone()),
+                partner_id: l.partner.as_ref().map(|p| p.0.clone()),
+                account: if l.partner.is_some() { l.accounts.join(", ") } else { "(other contributors)".into() },
+                currency: l.currency,
+                contributions: l.count,
+                contributed: text(l.gross),
+                fees: text(l.fees),
+                net: text(l.gross - l.fees),
             })
             .collect();
         // Partners by name, the other contributors last.
@@ -764,14 +798,6 @@ impl Home {
 
 /// The expenditure line for fees deducted before money reached the balance.
 pub const FEES_AT_SOURCE: &str = "Fees deducted at source";
-
-fn units_of(text: &str) -> i64 {
-    money::parse_plain(text).and_then(money::to_units).unwrap_or(0)
-}
-
-fn add(total: &mut String, units: i64) {
-    *total = money::format_units(units_of(total) + units);
-}
 
 struct Link {
     decision: String,

@@ -71,42 +71,21 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE governance (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, decision TEXT,
        state TEXT NOT NULL) STRICT;",
     // 4: finance. Amounts are integers of ten-thousandths (crate::money); `finance_totals`
-    // is kept equal to the sums of `transactions` by the triggers, for the reports.
-    "CREATE TABLE transactions (id TEXT PRIMARY KEY, source TEXT NOT NULL, date TEXT NOT NULL,
-       year INTEGER NOT NULL, month INTEGER NOT NULL, account TEXT NOT NULL, kind TEXT NOT NULL,
+    // holds the sums of `transactions` per month and dimension, kept by crate::finance.
+    // Rows are stored in date order (a year is one contiguous range) with an index on
+    // the id; every report reads the totals or one year's rows.
+    "CREATE TABLE transactions (id TEXT NOT NULL, source TEXT NOT NULL, date TEXT NOT NULL,
+       account TEXT NOT NULL, kind TEXT NOT NULL,
        category TEXT NOT NULL, description TEXT NOT NULL, gross INTEGER NOT NULL, net INTEGER NOT NULL,
        currency TEXT NOT NULL, grp TEXT, counterparty TEXT, counterparty_name TEXT, fund_account TEXT NOT NULL,
-       hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL, author TEXT NOT NULL, op TEXT NOT NULL) STRICT;
-     CREATE INDEX transactions_by_date ON transactions (date, id);
-     CREATE INDEX transactions_by_year_net ON transactions (year, net);
-     CREATE INDEX transactions_by_group ON transactions (grp) WHERE grp IS NOT NULL;
-     CREATE INDEX transactions_by_counterparty ON transactions (source, counterparty, year);
-     CREATE INDEX transactions_by_year_kind ON transactions (year, kind, counterparty);
+       hlc_ms INTEGER NOT NULL, hlc_n INTEGER NOT NULL, author TEXT NOT NULL, op BLOB NOT NULL,
+       PRIMARY KEY (date, id)) STRICT, WITHOUT ROWID;
+     CREATE UNIQUE INDEX transactions_by_id ON transactions (id);
      CREATE TABLE finance_totals (source TEXT NOT NULL, year INTEGER NOT NULL, month INTEGER NOT NULL,
        account TEXT NOT NULL, kind TEXT NOT NULL, category TEXT NOT NULL, fund_account TEXT NOT NULL,
        currency TEXT NOT NULL, credit INTEGER NOT NULL, gross INTEGER NOT NULL, net INTEGER NOT NULL,
        count INTEGER NOT NULL,
        PRIMARY KEY (source, year, month, account, kind, category, fund_account, currency, credit)) STRICT, WITHOUT ROWID;
-     CREATE TRIGGER transactions_add AFTER INSERT ON transactions BEGIN
-       INSERT INTO finance_totals VALUES (new.source, new.year, new.month, new.account, new.kind, new.category,
-         new.fund_account, new.currency, new.gross >= 0, new.gross, new.net, 1)
-       ON CONFLICT DO UPDATE SET gross = gross + excluded.gross, net = net + excluded.net, count = count + 1;
-     END;
-     CREATE TRIGGER transactions_remove AFTER DELETE ON transactions BEGIN
-       UPDATE finance_totals SET gross = gross - old.gross, net = net - old.net, count = count - 1
-         WHERE (source, year, month, account, kind, category, fund_account, currency, credit)
-             = (old.source, old.year, old.month, old.account, old.kind, old.category, old.fund_account, old.currency, old.gross >= 0);
-       DELETE FROM finance_totals WHERE count = 0;
-     END;
-     CREATE TRIGGER transactions_change AFTER UPDATE ON transactions BEGIN
-       UPDATE finance_totals SET gross = gross - old.gross, net = net - old.net, count = count - 1
-         WHERE (source, year, month, account, kind, category, fund_account, currency, credit)
-             = (old.source, old.year, old.month, old.account, old.kind, old.category, old.fund_account, old.currency, old.gross >= 0);
-       INSERT INTO finance_totals VALUES (new.source, new.year, new.month, new.account, new.kind, new.category,
-         new.fund_account, new.currency, new.gross >= 0, new.gross, new.net, 1)
-       ON CONFLICT DO UPDATE SET gross = gross + excluded.gross, net = net + excluded.net, count = count + 1;
-       DELETE FROM finance_totals WHERE count = 0;
-     END;
      CREATE TABLE fund_map (account TEXT PRIMARY KEY, fund TEXT NOT NULL) STRICT;
      CREATE TABLE budgets (fund TEXT NOT NULL, year INTEGER NOT NULL, amount INTEGER NOT NULL,
        currency TEXT NOT NULL, PRIMARY KEY (fund, year)) STRICT;
@@ -114,6 +93,9 @@ const MIGRATIONS: &[&str] = &[
        PRIMARY KEY (decision, tx)) STRICT, WITHOUT ROWID;
      CREATE INDEX decision_links_by_tx ON decision_links (tx);
      ALTER TABLE partners ADD COLUMN opencollective TEXT;
+     -- Own operations wait in the outbox as a reference to their line in the log
+     -- (`op` is then empty): a large import is not stored twice.
+     ALTER TABLE outbox ADD COLUMN log_at INTEGER;
      CREATE INDEX partners_by_opencollective ON partners (opencollective) WHERE opencollective IS NOT NULL;",
 ];
 
@@ -202,8 +184,15 @@ impl Store {
     /// `log_offset` (how far into the log the database has caught up). Own operations
     /// not yet seen in a bundle are queued in the outbox. Returns how many were given.
     pub fn apply_local(&mut self, ops: &[Operation], log_offset: Option<u64>) -> Result<usize> {
+        let encoded = Operation::encode_all(ops);
+        self.apply_encoded(ops, &encoded, log_offset)
+    }
+
+    /// [`Store::apply_local`] with each operation's canonical bytes already at hand
+    /// (`encoded[i]` is `ops[i].to_bytes()`): large imports encode once.
+    pub fn apply_encoded(&mut self, ops: &[Operation], encoded: &[Vec<u8>], log_offset: Option<u64>) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        apply_local_in(&tx, ops, log_offset)?;
+        apply_local_in(&tx, ops, encoded, log_offset)?;
         tx.commit()?;
         Ok(ops.len())
     }
@@ -263,15 +252,31 @@ impl Store {
 }
 
 /// [`Store::apply_local`] inside a transaction the caller commits.
-pub(crate) fn apply_local_in(tx: &Transaction<'_>, ops: &[Operation], log_offset: Option<u64>) -> Result<()> {
-    let ids: Vec<OpId> = ops.iter().map(Operation::id).collect();
+pub(crate) fn apply_local_in(
+    tx: &Transaction<'_>,
+    ops: &[Operation],
+    encoded: &[Vec<u8>],
+    log_offset: Option<u64>,
+) -> Result<()> {
+    let ids: Vec<OpId> = encoded.iter().map(|bytes| OpId::of_canonical(bytes)).collect();
     apply_ops(tx, ops, &ids)?;
     let mut queue = tx.prepare_cached(
-        "INSERT OR IGNORE INTO outbox (id, hlc_ms, hlc_n, op)
-         SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM bundled_ops WHERE id = ?1)",
+        "INSERT OR IGNORE INTO outbox (id, hlc_ms, hlc_n, op, log_at)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM bundled_ops WHERE id = ?1)",
     )?;
-    for (op, id) in ops.iter().zip(&ids) {
-        queue.execute(params![id.0, op.hlc.ms, op.hlc.n, op.to_bytes()])?;
+    // With the log's end given, `ops` are the log's last lines: each waits as the
+    // offset where its line starts.
+    let mut line_at = log_offset.map(|end| end - encoded.iter().map(|b| b.len() as u64 + 1).sum::<u64>());
+    for ((op, id), bytes) in ops.iter().zip(&ids).zip(encoded) {
+        match line_at {
+            Some(at) => {
+                queue.execute(params![id.0, op.hlc.ms, op.hlc.n, &[] as &[u8], at as i64])?;
+                line_at = Some(at + bytes.len() as u64 + 1);
+            }
+            None => {
+                queue.execute(params![id.0, op.hlc.ms, op.hlc.n, bytes, None::<i64>])?;
+            }
+        }
     }
     drop(queue);
     if let Some(offset) = log_offset {
@@ -490,7 +495,8 @@ mod tests {
     }
 
     /// The per-month sums as the triggers keep them, and as computed from the rows.
-    const RECOMPUTED_TOTALS: &str = "(SELECT source, year, month, account, kind, category, fund_account, currency,
+    const RECOMPUTED_TOTALS: &str = "(SELECT source, CAST(substr(date, 1, 4) AS INTEGER) AS year,
+        CAST(substr(date, 6, 2) AS INTEGER) AS month, account, kind, category, fund_account, currency,
         gross >= 0 AS credit, sum(gross) AS gross, sum(net) AS net, count(*) AS count FROM transactions
         GROUP BY source, year, month, account, kind, category, fund_account, currency, gross >= 0)";
 

@@ -7,7 +7,7 @@
 //! by adding its own bundles. Sync state is derived from the folder: a crash at any
 //! point is repaired by the next sync, which reads this member's own bundles back.
 
-use crate::bundle::{self, BundlePayload, BUNDLE_FORMAT, MAX_OPS_PER_BUNDLE};
+use crate::bundle::{self, BundlePayload, BUNDLE_FORMAT, MAX_BUNDLE_BYTES, MAX_OPS_PER_BUNDLE};
 use crate::canonical;
 use crate::decision;
 use crate::envelope::{self, EnvelopeError};
@@ -385,16 +385,39 @@ impl Home {
     /// then writes; this alone is for tools that generate many bundles (benchmarks).
     pub fn write_pending(&mut self, key: &UnlockedKey, max_ops_per_bundle: usize) -> Result<Vec<BundleRef>> {
         let (id, ws_dir) = self.workspace_dir()?;
-        let pending: Vec<Operation> = {
-            let mut stmt = self.db().prepare("SELECT op FROM outbox ORDER BY hlc_ms, hlc_n, id")?;
-            let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
-            let mut ops = Vec::new();
-            for bytes in rows {
-                ops.push(Operation::from_bytes(&bytes?)?);
+        // Bundles close at `max_ops_per_bundle` operations or MAX_BUNDLE_BYTES of
+        // payload, whichever comes first: a 100,000-row import is a few bundles.
+        let mut chunks: Vec<Vec<Operation>> = Vec::new();
+        {
+            let mut stmt = self.db().prepare("SELECT op, log_at FROM outbox ORDER BY hlc_ms, hlc_n, id")?;
+            let waiting: Vec<(Vec<u8>, Option<i64>)> =
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            let offsets = waiting.iter().filter_map(|(_, at)| at.map(|a| a as u64)).collect();
+            let mut lines = self.log().lines_at(&offsets)?;
+            let max_ops = max_ops_per_bundle.clamp(1, MAX_OPS_PER_BUNDLE);
+            let mut bytes_in_chunk = 0;
+            for (bytes, at) in waiting {
+                let bytes = match at {
+                    Some(at) => lines.remove(&(at as u64)).ok_or_else(|| Error::LogDamaged {
+                        path: self.dir().join(crate::home::LOG_FILE),
+                        line: 0,
+                        detail: format!("no operation starts at byte {at}, where the outbox expects one"),
+                    })?,
+                    None => bytes,
+                };
+                let full =
+                    chunks.last().is_none_or(|c| c.len() >= max_ops || bytes_in_chunk + bytes.len() > MAX_BUNDLE_BYTES);
+                if full {
+                    chunks.push(Vec::new());
+                    bytes_in_chunk = 0;
+                }
+                bytes_in_chunk += bytes.len();
+                if let Some(chunk) = chunks.last_mut() {
+                    chunk.push(Operation::from_bytes(&bytes)?);
+                }
             }
-            ops
-        };
-        if pending.is_empty() {
+        }
+        if chunks.is_empty() {
             return Ok(Vec::new());
         }
         let me = self.fingerprint().to_string();
@@ -411,7 +434,7 @@ impl Home {
         fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
         let now = self.clock().now();
         let mut written = Vec::new();
-        for chunk in pending.chunks(max_ops_per_bundle.clamp(1, MAX_OPS_PER_BUNDLE)) {
+        for chunk in &chunks {
             seq += 1;
             let payload = BundlePayload {
                 format: BUNDLE_FORMAT,
@@ -422,7 +445,7 @@ impl Home {
                 prev: prev.clone(),
                 heads: heads.clone(),
                 scope: "all".into(),
-                ops: chunk.to_vec(),
+                ops: chunk.clone(),
             };
             let sealed = envelope::seal(&canonical::to_bytes(&payload)?, key, &certs, now)?;
             let hash = bundle::hash(&sealed);
