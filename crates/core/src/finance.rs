@@ -320,6 +320,44 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
     Ok(())
 }
 
+/// Checks a finance operation from the shared folder before anything of its bundle is
+/// applied: amounts in their one canonical form, known currencies, references with a
+/// source. The reason says what is wrong.
+pub(crate) fn check(op: &Operation) -> std::result::Result<(), String> {
+    let amount_ok = |text: &str| money::parse_plain(text).is_some_and(|a| money::format(a) == text);
+    let currency_ok = |code: &str| money::currency(code).is_ok_and(|c| c == code);
+    let reference_ok = |r: &str| r.split_once(':').is_some_and(|(s, id)| s.parse::<Source>().is_ok() && !id.is_empty());
+    match &op.body {
+        OpBody::FinanceImport { rows, .. } => {
+            if rows.len() > ROWS_PER_OPERATION {
+                return Err(format!("an import operation holds {} rows (at most {ROWS_PER_OPERATION})", rows.len()));
+            }
+            for row in rows {
+                if row.id.is_empty() || !amount_ok(&row.amount) || !amount_ok(&row.net) || !currency_ok(&row.currency) {
+                    return Err(format!("an imported transaction ({}) has a malformed id, amount or currency", row.id));
+                }
+            }
+        }
+        OpBody::BudgetSet { fund, year, amount, currency } => {
+            if fund.trim().is_empty() || !(1900..=9999).contains(year) || !amount_ok(amount) || !currency_ok(currency) {
+                return Err("a budget line is malformed".into());
+            }
+        }
+        OpBody::FundMap { account, fund } => {
+            if !reference_ok(account) || fund.trim().is_empty() {
+                return Err(format!("a fund mapping of \"{account}\" is malformed"));
+            }
+        }
+        OpBody::DecisionLink { transactions, .. } => {
+            if transactions.is_empty() || !transactions.iter().all(|t| reference_ok(t)) {
+                return Err("a decision link names no transaction or a malformed one".into());
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// One `finance_totals` row: its key columns and the sums to add.
 struct Total {
     key: (String, i32, u32, String, String, String, String, String, bool),
@@ -389,6 +427,16 @@ impl Totals {
     }
 }
 
+/// A recorded row as `finance_totals` counts it, and who wrote it.
+struct Written {
+    month: (i32, u32),
+    dims: [String; 5],
+    gross: i64,
+    net: i64,
+    /// (hlc ms, hlc n, author, operation id): the merge order of its writer.
+    by: (i64, u32, String, Vec<u8>),
+}
+
 /// Applies a `finance.import`: each row is a register won by the later operation in
 /// the merge order (clock, author, operation id); `finance_totals` follows every
 /// insert and replacement.
@@ -443,32 +491,31 @@ fn apply_import(tx: &Transaction<'_>, op: &Operation, id: &OpId, source: Source,
             op_id,
         ];
         if insert.execute(values)? == 0 {
-            type Old = (i32, u32, String, String, String, String, String, i64, i64, i64, u32, String, Vec<u8>);
-            let old: Old = recorded.query_row([&reference], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                    r.get(11)?,
-                    r.get(12)?,
-                ))
+            // The id is recorded: replace the row only if this operation is later in
+            // the merge order than the one that wrote it.
+            let old = recorded.query_row([&reference], |r| {
+                Ok(Written {
+                    month: (r.get(0)?, r.get(1)?),
+                    dims: [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                    gross: r.get(7)?,
+                    net: r.get(8)?,
+                    by: (r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?),
+                })
             })?;
-            let newer = (op.hlc.ms, op.hlc.n, op.author.as_str(), op_id.as_slice())
-                > (old.9, old.10, old.11.as_str(), old.12.as_slice());
-            if !newer {
+            let (ms, n, author, by_op) = &old.by;
+            if (op.hlc.ms, op.hlc.n, op.author.as_str(), op_id.as_slice())
+                <= (*ms, *n, author.as_str(), by_op.as_slice())
+            {
                 continue;
             }
             replace.execute(values)?;
-            let dims = [old.2.as_str(), &old.3, &old.4, &old.5, &old.6];
-            totals.add(source.as_str(), (old.0, old.1), dims, old.7 >= 0, (-old.7, -old.8, -1));
+            totals.add(
+                source.as_str(),
+                old.month,
+                old.dims.each_ref().map(String::as_str),
+                old.gross >= 0,
+                (-old.gross, -old.net, -1),
+            );
         }
         let dims = [row.account.as_str(), &row.kind, &row.category, fund_account, &row.currency];
         totals.add(source.as_str(), (year, month), dims, gross >= 0, (gross, net, 1));

@@ -633,6 +633,7 @@ fn check(f: &Found, bytes: &[u8], signers: &Signers<'_>, key: &UnlockedKey, now:
     signers.head.accepts(&payload.author, &payload.device, payload.seq)?;
     for op in &payload.ops {
         decision::check_vote(workspace, op, signers.known, now)?;
+        crate::finance::check(op)?;
     }
     Ok((payload, ids))
 }

@@ -34,6 +34,7 @@ function partner(name: string, fields: Partial<PartnerSummary>): PartnerSummary 
     owner: null,
     tags: [],
     website: null,
+    opencollective: null,
     last_contact: null,
     claims: [],
     ...fields,
