@@ -175,10 +175,8 @@ fn read_api_folder(dir: &Path) -> Result<Parsed> {
     }
 
     let mut parsed = Parsed::default();
-    let mut item_number = 0;
     for (path, value) in &files.mutations {
         for mutation in items(path, value)? {
-            item_number += 1;
             let id = int(path, mutation, "a mutation", "id")?
                 .ok_or_else(|| refuse(path, None, "a mutation has no \"id\"".into()))?;
             let what = format!("mutation {id}");
@@ -247,7 +245,7 @@ fn read_api_folder(dir: &Path) -> Result<Parsed> {
                         counterparty_name: name.filter(|n| !n.is_empty()),
                         fund_account: cost_centre,
                     },
-                    item_number,
+                    0,
                 );
             }
         }

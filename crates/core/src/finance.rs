@@ -158,7 +158,7 @@ impl TxRow {
 }
 
 /// What a reader of an export produced: the rows, in file order, with the line each
-/// came from (for messages).
+/// came from (for messages; 0 where the format has no lines, as in JSON responses).
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub rows: Vec<TxRow>,
@@ -649,16 +649,35 @@ impl Home {
             }
         }
 
-        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(parsed.rows.len());
-        for (row, line) in parsed.rows.iter().zip(&parsed.lines) {
-            if let Some(first) = seen.insert(&row.id, *line) {
+        // The same transaction twice (an API list and a detail response of the same
+        // mutation) is read once; twice with different values is refused.
+        let mut first_at: HashMap<&str, usize> = HashMap::with_capacity(parsed.rows.len());
+        let mut repeated = Vec::new();
+        for (i, row) in parsed.rows.iter().enumerate() {
+            let first = *first_at.entry(&row.id).or_insert(i);
+            if first == i {
+                continue;
+            }
+            if parsed.rows[first] != *row {
+                let line = |i: usize| Some(parsed.lines[i]).filter(|&l| l > 0);
                 return Err(Error::ImportRefused {
                     path: path.to_owned(),
-                    line: Some(*line),
-                    reason: format!("transaction {} appears twice (first on line {first})", row.id),
+                    line: line(i),
+                    reason: format!(
+                        "transaction {} appears twice with different values{}",
+                        row.id,
+                        line(first).map(|l| format!(" (first on line {l})")).unwrap_or_default()
+                    ),
                 });
             }
+            repeated.push(i);
         }
+        let mut parsed = parsed;
+        for i in repeated.into_iter().rev() {
+            parsed.rows.remove(i);
+            parsed.lines.remove(i);
+        }
+        let total = parsed.rows.len() as u64;
 
         let mut summary = ImportSummary {
             source,
