@@ -10,9 +10,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong in the core.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file or folder could not be read or written.
-    #[error("could not {action} {path}: {source}")]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    /// A file or folder could not be read or written. (The I/O error is part of the
+    /// message, not a `source`, so that printing the chain does not repeat it.)
+    #[error("could not {action} {path}: {cause}")]
+    Io { action: &'static str, path: PathBuf, cause: std::io::Error },
 
     /// No home at the given folder.
     #[error("there is no Countersign home at {0}; create one with `countersign init --name NAME --email EMAIL` (or pass --home DIR to use another)")]
@@ -207,7 +208,7 @@ impl Error {
 
     /// An I/O error naming the action and the path.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { action, path: path.into(), source }
+        Error::Io { action, path: path.into(), cause: source }
     }
 
     pub(crate) fn invalid(what: &'static str, value: &str, expected: impl Into<String>) -> Self {
