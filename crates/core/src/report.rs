@@ -299,7 +299,13 @@ impl Home {
 
     /// Money spent per (fund, currency) in `year`: net outflow, with transactions linked
     /// to a decision counted towards the decision's fund.
-    fn spent_by_fund(&self, year: i32, source: Source) -> Result<BTreeMap<(String, String), i64>> {
+    fn spent_by_fund(
+        &self,
+        year: i32,
+        source: Source,
+        decisions: &HashMap<String, Funding>,
+        links: &[Link],
+    ) -> Result<BTreeMap<(String, String), i64>> {
         let mut spent: BTreeMap<(String, String), i64> = BTreeMap::new();
         let sql = format!(
             "SELECT {FUND_OF} AS fund, t.currency, -sum(t.net) FROM finance_totals t
@@ -313,8 +319,7 @@ impl Home {
             *spent.entry(key).or_default() += amount;
         }
         // Move linked outflows to their decision's fund.
-        let decisions = self.funding_decisions()?;
-        for link in self.links()? {
+        for link in links {
             if link.year != year || link.source != source.as_str() || link.gross >= 0 {
                 continue;
             }
@@ -381,24 +386,25 @@ impl Home {
         let year = year.unwrap_or_else(|| self.this_year());
         bad_year(year)?;
         let source = self.report_source(source)?;
-        let spent = self.spent_by_fund(year, source)?;
-        let budgets: BTreeMap<(String, String), i64> =
-            self.budget_lines(year)?.into_iter().map(|(fund, currency, amount)| ((fund, currency), amount)).collect();
+        // Decisions are evaluated and links read once for the whole report.
+        let (decisions, links) = (self.funding_decisions()?, self.links()?);
+        let spent = self.spent_by_fund(year, source, &decisions, &links)?;
+        let budgets = self.budget_lines(year)?;
 
         // Linked amounts per decision, in every year: what its money already paid.
-        let mut covered: HashMap<String, i64> = HashMap::new();
-        for link in self.links()? {
-            *covered.entry(link.decision).or_default() += link.net.abs();
+        let mut covered: HashMap<&str, i64> = HashMap::new();
+        for link in &links {
+            *covered.entry(&link.decision).or_default() += link.net.abs();
         }
         let mut commitments: BTreeMap<(String, String), Vec<Commitment>> = BTreeMap::new();
         let mut committed: BTreeMap<(String, String), i64> = BTreeMap::new();
-        let mut decisions: Vec<Funding> = self.funding_decisions()?.into_values().collect();
+        let mut decisions: Vec<Funding> = decisions.into_values().collect();
         decisions.sort_by(|a, b| (a.decided, &a.id).cmp(&(b.decided, &b.id)));
         for d in decisions {
             if d.status != Status::Approved || d.decided.map(|day| day.year()) != Some(year) {
                 continue;
             }
-            let paid = covered.get(&d.id).copied().unwrap_or(0);
+            let paid = covered.get(d.id.as_str()).copied().unwrap_or(0);
             let left = (d.amount - paid).max(0);
             let key = (d.fund.clone(), d.currency.clone());
             *committed.entry(key.clone()).or_default() += left;
@@ -432,9 +438,10 @@ impl Home {
             .collect())
     }
 
-    fn budget_lines(&self, year: i32) -> Result<Vec<(String, String, i64)>> {
+    /// The year's budget lines: (fund, currency) → amount.
+    fn budget_lines(&self, year: i32) -> Result<BTreeMap<(String, String), i64>> {
         let mut stmt = self.db().prepare_cached("SELECT fund, currency, amount FROM budgets WHERE year = ?1")?;
-        let rows = stmt.query_map([year], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map([year], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -442,9 +449,8 @@ impl Home {
     pub fn report_budget(&self, year: i32, source: Option<Source>) -> Result<Vec<BudgetActualLine>> {
         bad_year(year)?;
         let source = self.report_source(source)?;
-        let spent = self.spent_by_fund(year, source)?;
-        let budgets: BTreeMap<(String, String), i64> =
-            self.budget_lines(year)?.into_iter().map(|(fund, currency, amount)| ((fund, currency), amount)).collect();
+        let spent = self.spent_by_fund(year, source, &self.funding_decisions()?, &self.links()?)?;
+        let budgets = self.budget_lines(year)?;
         let keys: BTreeSet<&(String, String)> = budgets.keys().chain(spent.keys()).collect();
         Ok(keys
             .into_iter()
