@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The desktop journeys: the real countersign-desktop binary under Xvfb, driven through
-# WebDriver (tauri-driver + WebKitWebDriver) by ui/e2e/*.test.js, on a fresh home
-# seeded with the countersign CLI. Screenshots go to artifacts/screenshots/.
+# WebDriver (tauri-driver + WebKitWebDriver) by ui/e2e/*.test.js, in file order, on
+# two members' homes and a shared folder seeded with the countersign CLI.
+# Screenshots go to artifacts/screenshots/.
 #
 # Usage: scripts/e2e-desktop.sh DESKTOP_BIN CLI_BIN
 #        (or set DESKTOP_BIN and CLI_BIN in the environment)
@@ -89,8 +90,12 @@ free_port() {
   echo "$port"
 }
 
-# --- the home, seeded with the CLI -----------------------------------------------
-home="$work/home"
+# --- two members and a shared folder, seeded with the CLI ------------------------
+# Erin and Frank are the board (a majority needs both); the app opens either home.
+home="$work/erin"
+frank="$work/frank"
+shared="$work/shared"
+mkdir -p "$shared"
 member="Erin Example"
 # name | kind | stage | tag
 seed=(
@@ -105,9 +110,13 @@ search_matches=$'Northwind Hosting\nTern Hosting Collective'
 
 export COUNTERSIGN_PASSPHRASE="e2e passphrase, not a secret"
 cs() { timeout 60 "$cli" --home "$home" "$@" >>"$work/cli.log" 2>&1; }
+fs() { timeout 60 "$cli" --home "$frank" "$@" >>"$work/cli.log" 2>&1; }
 
-step "seeding a home in $home with $(basename "$cli")"
+step "seeding Erin's and Frank's homes and a workspace in $shared with $(basename "$cli")"
 cs init --name "$member" --email erin@example.org
+fs init --name "Frank Fielding" --email frank@example.org
+timeout 60 "$cli" --home "$frank" key export >"$work/frank.asc" 2>>"$work/cli.log"
+cs workspace create --name "E2E board" --folder "$shared" --member "$work/frank.asc" --role board
 names=""
 for entry in "${seed[@]}"; do
   IFS='|' read -r name kind stage tag <<<"$entry"
@@ -115,6 +124,10 @@ for entry in "${seed[@]}"; do
   names+="$name"$'\n'
 done
 cs partner claim "Northwind Hosting" --days 30
+cs sync
+workspace=$(ls "$shared")
+fs workspace join --folder "$shared" --workspace "$workspace"
+fs sync
 
 # --- a display and the WebDriver server ------------------------------------------
 step "starting Xvfb"
@@ -134,7 +147,7 @@ native_port=$(free_port $((port + 1)))
 step "starting tauri-driver on port $port (display $display)"
 # The app inherits this environment through tauri-driver and WebKitWebDriver.
 # XDG_DATA_HOME: even a fallback to the demo home stays inside this test's folder.
-DISPLAY="$display" XDG_DATA_HOME="$work/data" COUNTERSIGN_HOME="$home" \
+DISPLAY="$display" XDG_DATA_HOME="$work/data" COUNTERSIGN_HOME="$home" HOME="$work/user" \
   tauri-driver --port "$port" --native-port "$native_port" >"$work/tauri-driver.log" 2>&1 &
 driver_pid=$!
 for ((i = 0; i < 150; i++)); do
@@ -148,9 +161,11 @@ done
 step "running ui/e2e against $desktop"
 E2E_WEBDRIVER_URL="http://127.0.0.1:$port" \
   E2E_DESKTOP_BIN="$desktop" \
+  E2E_CLI_BIN="$cli" \
+  E2E_WORK="$work" \
   E2E_MEMBER="$member" \
   E2E_PARTNERS="$names" \
   E2E_SEARCH="$search" \
   E2E_SEARCH_MATCHES="$search_matches" \
   E2E_SCREENSHOTS="$repo/artifacts/screenshots" \
-  timeout 300 node --test --test-reporter=spec --test-timeout=180000 "$repo"/ui/e2e/*.test.js
+  timeout 1500 node --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 "$repo"/ui/e2e/*.test.js

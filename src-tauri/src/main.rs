@@ -7,15 +7,32 @@
 
 mod commands;
 mod startup;
+mod watch;
 
+use countersign_core::keyring::PassphraseKeyring;
 use countersign_core::SystemClock;
 use std::sync::Arc;
+use tauri::Manager;
 
 fn main() {
-    let home = commands::OpenHome::new(startup::Locations::from_env(), Arc::new(SystemClock));
+    let at = match startup::Locations::from_args(std::env::args().skip(1)) {
+        Ok(at) => at,
+        Err(message) => {
+            eprintln!("countersign-desktop: {message}");
+            std::process::exit(2);
+        }
+    };
+    // Without a reachable keyring the app asks for the passphrase each time.
+    let keyring = PassphraseKeyring::system().ok();
+    let app = commands::App::new(at, Arc::new(SystemClock), keyring);
     let result = tauri::Builder::default()
-        .manage(home)
-        .invoke_handler(tauri::generate_handler![commands::home_info, commands::list_partners])
+        .plugin(tauri_plugin_dialog::init())
+        .manage(app)
+        .setup(|app| {
+            app.state::<commands::App>().watch_folder(app.handle());
+            Ok(())
+        })
+        .invoke_handler(all_commands!())
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("countersign-desktop: could not start the window: {e}");

@@ -18,14 +18,26 @@ pub struct Locations {
 }
 
 impl Locations {
-    /// The folders named by the environment and the platform.
-    pub fn from_env() -> Self {
-        let home = std::env::var_os("COUNTERSIGN_HOME")
+    /// The folders named by the command line (`--home DIR`, as the CLI takes it), the
+    /// environment (`COUNTERSIGN_HOME`) and the platform, in that order.
+    pub fn from_args(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
+        let mut home = None;
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--home" => home = Some(args.next().ok_or("--home needs a folder: --home DIR")?),
+                other => match other.strip_prefix("--home=") {
+                    Some(dir) => home = Some(dir.to_string()),
+                    None => return Err(format!("unknown argument {other:?}; the app takes only --home DIR")),
+                },
+            }
+        }
+        let home = home
             .filter(|dir| !dir.is_empty())
             .map(PathBuf::from)
+            .or_else(|| std::env::var_os("COUNTERSIGN_HOME").filter(|dir| !dir.is_empty()).map(PathBuf::from))
             .or_else(countersign_core::home::default_dir);
         let demo = countersign_core::home::demo_dir();
-        Locations { home, demo }
+        Ok(Locations { home, demo })
     }
 }
 

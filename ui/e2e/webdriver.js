@@ -80,6 +80,68 @@ export class Session {
     return this.#call("POST", "/execute/sync", { script, args });
   }
 
+  /** Runs `script` and returns the element it returns (a reference), or null. */
+  async executeElement(script, args = []) {
+    const value = await this.execute(script, args);
+    return value && value[ELEMENT] ? value[ELEMENT] : null;
+  }
+
+  /** The first visible element matching `css` whose rendered text is `text` (or contains it, with `partial`). */
+  byText(css, text, { partial = false } = {}) {
+    return this.executeElement(
+      `const [css, text, partial] = arguments;
+       return Array.from(document.querySelectorAll(css)).find((e) => {
+         const shown = e.innerText.trim();
+         return e.offsetParent !== null && (partial ? shown.includes(text) : shown === text);
+       }) ?? null;`,
+      [css, text, partial],
+    );
+  }
+
+  /** The form control a label names (the label's first line of text), as a screen reader finds it. */
+  field(label) {
+    return this.executeElement(
+      `const [label] = arguments;
+       const found = Array.from(document.querySelectorAll("label")).find(
+         (l) => l.offsetParent !== null && l.innerText.trim().split("\n")[0].trim() === label);
+       if (found) return found.control ?? found.querySelector("input, select, textarea");
+       return document.querySelector(\`[aria-label="\${label}"]\`);`,
+      [label],
+    );
+  }
+
+  /** Clicks the visible button named `name`; waits for it to appear and be enabled. */
+  async press(name, { timeoutMs = 15_000 } = {}) {
+    const button = await waitFor(`a button "${name}"`, async () => {
+      const b = await this.byText("button", name);
+      return b && (await this.execute("return !arguments[0].disabled;", [{ [ELEMENT]: b }])) ? b : null;
+    }, { timeoutMs });
+    await this.click(button);
+  }
+
+  /** Types `text` into the field labelled `label`, replacing what it held. */
+  async fill(label, text) {
+    const input = await waitFor(`a field "${label}"`, () => this.field(label));
+    await this.clear(input);
+    await this.type(input, text);
+  }
+
+  /** Chooses the option with value `value` in the select labelled `label`. */
+  async choose(label, value) {
+    const select = await waitFor(`a select "${label}"`, () => this.field(label));
+    const option = await this.executeElement(
+      `return Array.from(arguments[0].options).find((o) => o.value === arguments[1]) ?? null;`,
+      [{ [ELEMENT]: select }, value],
+    );
+    if (!option) throw new WebDriverError(`the select "${label}" has no option ${value}`);
+    await this.click(option);
+  }
+
+  /** The rendered text of the whole main area. */
+  async mainText() {
+    return this.text(await this.find("main"));
+  }
+
   /** A PNG of the window's content. */
   async screenshot() {
     return Buffer.from(await this.#call("GET", "/screenshot"), "base64");
@@ -110,3 +172,11 @@ export async function waitFor(what, probe, { timeoutMs = 15_000, intervalMs = 10
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the main area's text contains `text`; returns that text. */
+export function waitForText(session, text, options) {
+  return waitFor(`"${text}" on screen`, async () => {
+    const shown = await session.mainText();
+    return shown.includes(text) ? shown : null;
+  }, options);
+}

@@ -1,10 +1,18 @@
-import { render, screen, waitFor } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import { BackendError } from "./lib/backend";
 import { home, useFakeBackend } from "./lib/backend.fake";
 
-vi.mock("./lib/backend", async (real) => ({ ...(await real()), homeInfo: vi.fn(), listPartners: vi.fn() }));
+vi.mock("./lib/backend", async (real) => ({
+  ...(await real()),
+  homeInfo: vi.fn(),
+  listPartners: vi.fn(),
+  session: vi.fn(),
+  uiReady: vi.fn(),
+  onSync: vi.fn(),
+  overview: vi.fn(),
+}));
 
 describe("the app", () => {
   it("names the member whose home is open, without a demo badge", async () => {
@@ -14,7 +22,18 @@ describe("the app", () => {
     expect(await screen.findByText("Alice Aalders")).toBeTruthy();
     expect(screen.getByText("alice@example.org")).toBeTruthy();
     expect(screen.queryByText("Demo")).toBeNull();
-    expect(await screen.findByRole("rowheader", { name: /Acme Cloud/ })).toBeTruthy();
+    expect(await screen.findByText("Nothing waits for your signature.")).toBeTruthy();
+    expect(screen.getByRole("note").textContent).toContain("not in a workspace");
+  });
+
+  it("moves between places from the navigation, marking the current one", async () => {
+    useFakeBackend();
+    render(App);
+
+    await fireEvent.click(await screen.findByRole("button", { name: "Partners" }));
+    expect(await screen.findByRole("button", { name: /Acme Cloud/ })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Partners" }).getAttribute("aria-current")).toBe("page");
+    expect(screen.getByRole("button", { name: "Home" }).getAttribute("aria-current")).toBeNull();
   });
 
   it("marks the demo home clearly", async () => {
@@ -24,6 +43,10 @@ describe("the app", () => {
     expect(await screen.findByText("Demo")).toBeTruthy();
     expect(screen.getByText("Demo Member")).toBeTruthy();
     expect(screen.getByRole("note").textContent).toContain("invented");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Set up your own home" }));
+    expect(await screen.findByRole("heading", { name: "Your key" })).toBeTruthy();
+    expect(screen.getByLabelText("Passphrase again")).toBeTruthy();
   });
 
   it("explains why the home could not be opened", async () => {

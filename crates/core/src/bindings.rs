@@ -10,22 +10,25 @@ use ts_rs::{Config, TS};
 /// Every (file name, declaration) the UI imports, in a stable order.
 pub fn typescript() -> Vec<(String, String)> {
     use crate::decision::{
-        DecisionDetail, DecisionFilter, DecisionKind, DecisionSummary, ExportReport, NewDecision, Status, VoteView,
+        DecisionDetail, DecisionFilter, DecisionKind, DecisionSummary, ExportReport, NewDecision, RosterChange, Status,
+        VoteView,
     };
     use crate::error::ErrorReport;
     use crate::finance::{
         BudgetLine, CurrencyTotal, FundAccount, ImportProgress, ImportStage, ImportSummary, Source, TransactionFilter,
-        TransactionView,
+        TransactionPage, TransactionView,
     };
     use crate::home::HomeInfo;
+    use crate::overview::{Activity, ActivityKind, Overview, Session};
     use crate::partner::*;
     use crate::report::{
         AnnualCurrency, AnnualReport, AvailableLine, BalanceBy, BalanceLine, BudgetActualLine, CategoryAmount,
-        Commitment, IncomeLine, PartnerContribution, Period, ReconcileLine, SignificantExpense, Table,
+        Commitment, DecisionImpact, IncomeLine, PartnerContribution, Period, ReconcileLine, ReportKind, ReportRequest,
+        SignificantExpense, Table,
     };
     use crate::roster::{MemberInfo, Role, RuleSet};
     use crate::rules::Choice;
-    use crate::sync::{BundleRef, FileIssue, Fork, SyncReport, SyncStatus};
+    use crate::sync::{BundleRef, FileIssue, Fork, SyncEvent, SyncReport, SyncStatus};
     use crate::workspace::WorkspaceInfo;
     let cfg = Config::new().with_large_int("number");
     let mut out = Vec::new();
@@ -96,6 +99,16 @@ pub fn typescript() -> Vec<(String, String)> {
         AnnualReport,
         ReconcileLine,
         PartnerContribution,
+        TransactionPage,
+        DecisionImpact,
+        ActivityKind,
+        Activity,
+        Overview,
+        Session,
+        SyncEvent,
+        RosterChange,
+        ReportKind,
+        ReportRequest,
     );
     out
 }

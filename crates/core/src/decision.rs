@@ -634,6 +634,24 @@ pub struct NewDecision {
     pub closes: Option<NaiveDate>,
 }
 
+/// A roster change as a form sends it (the desktop's members view).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum RosterChange {
+    /// Add the member whose armored OpenPGP certificate this is.
+    Add {
+        certificate: String,
+        role: Role,
+    },
+    Remove {
+        fingerprint: String,
+    },
+    Role {
+        fingerprint: String,
+        role: Role,
+    },
+}
+
 /// Filters for [`Home::decisions`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DecisionFilter {
@@ -870,6 +888,27 @@ impl Home {
             self.settle_governance()?;
         }
         self.decision(&id)
+    }
+
+    /// Proposes a roster change (see [`RosterChange`]); returns the decision id.
+    pub fn propose_roster_change(&mut self, change: RosterChange, closes: Option<NaiveDate>) -> Result<String> {
+        let change = match change {
+            RosterChange::Add { certificate, role } => Change::MemberAdd {
+                member: RosterMember::from_cert(
+                    Path::new("the certificate"),
+                    certificate.as_bytes(),
+                    role,
+                    self.clock().now(),
+                )?,
+            },
+            RosterChange::Remove { fingerprint } => {
+                Change::MemberRemove { fingerprint: Fingerprint::parse(&fingerprint)? }
+            }
+            RosterChange::Role { fingerprint, role } => {
+                Change::MemberRole { fingerprint: Fingerprint::parse(&fingerprint)?, role }
+            }
+        };
+        self.propose_change(change, closes)
     }
 
     /// Withdraws an open decision (proposer only).

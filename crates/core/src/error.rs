@@ -211,7 +211,7 @@ impl Error {
         Error::Io { action, path: path.into(), cause: source }
     }
 
-    pub(crate) fn invalid(what: &'static str, value: &str, expected: impl Into<String>) -> Self {
+    pub fn invalid(what: &'static str, value: &str, expected: impl Into<String>) -> Self {
         Error::InvalidValue { what, value: value.to_string(), expected: expected.into() }
     }
 }

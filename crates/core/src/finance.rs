@@ -253,6 +253,14 @@ pub struct TransactionFilter {
     pub offset: Option<u32>,
 }
 
+/// A window of the transaction list and the number of matching transactions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TransactionPage {
+    pub total: u64,
+    pub offset: u32,
+    pub rows: Vec<TransactionView>,
+}
+
 /// A source account and the fund it counts towards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FundAccount {
@@ -284,6 +292,25 @@ pub(crate) const MOVES_MONEY: &str =
 pub(crate) const FUND_OF: &str =
     "coalesce((SELECT fund FROM fund_map m WHERE m.account = t.source || ':' || t.fund_account),
      nullif(t.fund_account, ''), 'unassigned')";
+
+/// The filter of the transaction list: ?1 year, ?2 source, ?3 fund, ?4 search
+/// pattern (see [`search_pattern`]), ?5 the last date.
+fn transaction_matches() -> String {
+    format!(
+        "(?1 IS NULL OR t.date BETWEEN ?1 || '-01-01' AND ?1 || '-12-31') AND (?2 IS NULL OR t.source = ?2)
+         AND (?3 IS NULL OR {FUND_OF} = ?3)
+         AND (?4 IS NULL OR lower(t.description || ' ' || coalesce(t.counterparty, '') || ' '
+              || coalesce(t.counterparty_name, '') || ' ' || t.account || ' ' || t.category || ' ' || t.id)
+              LIKE ?4 ESCAPE '\\')
+         AND (?5 IS NULL OR t.date <= ?5)"
+    )
+}
+
+/// The search text of `filter` as a LIKE pattern, or `None` for no search.
+fn search_pattern(filter: &TransactionFilter) -> Option<String> {
+    let text = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    Some(format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
+}
 
 /// Applies one finance operation inside the caller's transaction.
 pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<()> {
@@ -734,21 +761,80 @@ impl Home {
 
     /// Transactions, newest first.
     pub fn transactions(&self, filter: &TransactionFilter) -> Result<Vec<TransactionView>> {
-        let search =
-            filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| {
-                format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
-            });
+        self.query_transactions(filter, None, filter.offset.unwrap_or(0))
+    }
+
+    /// One window of the transaction list (`limit` rows from `offset`, newest first)
+    /// and how many transactions match in all: what a scrolling list asks for.
+    ///
+    /// Without a search both are answered from the monthly totals: the count is their
+    /// sum, and the window starts in the month that holds `offset`, so no query walks
+    /// more than one month of rows, however deep the list is scrolled.
+    pub fn transaction_page(&self, filter: &TransactionFilter) -> Result<TransactionPage> {
+        let offset = filter.offset.unwrap_or(0);
+        if search_pattern(filter).is_some() {
+            let total = self.count_transactions(filter)?;
+            return Ok(TransactionPage { total, offset, rows: self.transactions(filter)? });
+        }
+        let sql = format!(
+            "SELECT year, month, sum(count) FROM finance_totals t
+             WHERE (?1 IS NULL OR year = ?1) AND (?2 IS NULL OR source = ?2) AND (?3 IS NULL OR {FUND_OF} = ?3)
+             GROUP BY year, month ORDER BY year DESC, month DESC"
+        );
+        let mut stmt = self.db().prepare_cached(&sql)?;
+        let months = stmt
+            .query_map(params![filter.year, filter.source.map(Source::as_str), filter.fund], |r| {
+                Ok((r.get::<_, i32>(0)?, r.get::<_, u32>(1)?, r.get::<_, i64>(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let total = months.iter().map(|m| m.2.max(0) as u64).sum();
+        // The month that holds row `offset`, and the offset inside it.
+        let mut skip = i64::from(offset);
+        let mut before = None;
+        for (year, month, count) in months {
+            if skip < count {
+                before = Some(format!("{year:04}-{month:02}-31"));
+                break;
+            }
+            skip -= count;
+        }
+        let rows = match before {
+            Some(before) => self.query_transactions(filter, Some(before), skip as u32)?,
+            None => Vec::new(),
+        };
+        Ok(TransactionPage { total, offset, rows })
+    }
+
+    fn count_transactions(&self, filter: &TransactionFilter) -> Result<u64> {
+        let sql = format!("SELECT count(*) FROM transactions t WHERE {}", transaction_matches());
+        let total: i64 = self.db().prepare_cached(&sql)?.query_row(
+            params![
+                filter.year,
+                filter.source.map(Source::as_str),
+                filter.fund,
+                search_pattern(filter),
+                None::<String>
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(total as u64)
+    }
+
+    /// Transactions matching `filter` dated on or before `before`, from `offset`.
+    fn query_transactions(
+        &self,
+        filter: &TransactionFilter,
+        before: Option<String>,
+        offset: u32,
+    ) -> Result<Vec<TransactionView>> {
         let sql = format!(
             "SELECT t.id, t.source, t.date, t.account, t.kind, t.category, t.description, t.gross, t.net,
                t.currency, {FUND_OF} AS fund, t.grp, t.counterparty, t.counterparty_name,
                (SELECT min(decision) FROM decision_links l WHERE l.tx = t.id)
              FROM transactions t
-             WHERE (?1 IS NULL OR t.date BETWEEN ?1 || '-01-01' AND ?1 || '-12-31') AND (?2 IS NULL OR t.source = ?2)
-               AND (?3 IS NULL OR {FUND_OF} = ?3)
-               AND (?4 IS NULL OR lower(t.description || ' ' || coalesce(t.counterparty, '') || ' '
-                    || coalesce(t.counterparty_name, '') || ' ' || t.account || ' ' || t.category || ' ' || t.id)
-                    LIKE ?4 ESCAPE '\\')
-             ORDER BY t.date DESC, t.id DESC LIMIT ?5 OFFSET ?6"
+             WHERE {}
+             ORDER BY t.date DESC, t.id DESC LIMIT ?6 OFFSET ?7",
+            transaction_matches()
         );
         let mut stmt = self.db().prepare_cached(&sql)?;
         let rows = stmt.query_map(
@@ -756,9 +842,10 @@ impl Home {
                 filter.year,
                 filter.source.map(Source::as_str),
                 filter.fund,
-                search,
+                search_pattern(filter),
+                before,
                 filter.limit.map(i64::from).unwrap_or(-1),
-                filter.offset.unwrap_or(0),
+                offset,
             ],
             |r| {
                 let source: String = r.get(1)?;

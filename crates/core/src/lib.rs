@@ -68,6 +68,7 @@ pub mod money;
 pub mod opencollective;
 pub mod operation;
 pub mod oplog;
+pub mod overview;
 pub mod partner;
 pub mod report;
 pub mod roster;

@@ -125,6 +125,50 @@ pub struct AvailableLine {
     pub decisions: Vec<Commitment>,
 }
 
+word_enum! {
+    /// The reports, as `report KIND` names them.
+    ReportKind, "report" {
+        Balance = "balance",
+        Available = "available",
+        Budget = "budget",
+        Income = "income",
+        Annual = "annual",
+        Reconcile = "reconcile",
+        Partners = "partners",
+    }
+}
+
+/// A report to run as a table (for CSV export): the kind and its options, each
+/// defaulting as on the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReportRequest {
+    pub kind: ReportKind,
+    /// Defaults to this year.
+    pub year: Option<i32>,
+    pub source: Option<Source>,
+    /// For `balance`; defaults to account.
+    pub by: Option<BalanceBy>,
+    /// For `income`; defaults to year.
+    pub period: Option<Period>,
+    /// For `annual`: expenses from this amount are listed; defaults to 1000.
+    pub threshold: Option<String>,
+}
+
+/// A funding decision's effect on its fund (see [`Home::decision_impact`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DecisionImpact {
+    pub fund: String,
+    pub currency: String,
+    pub year: i32,
+    pub budget: String,
+    /// Available now: budget − spent − committed.
+    pub available: String,
+    /// Available once it is approved (equal to `available` when it already counts).
+    pub after: String,
+    /// Whether the decision is approved, so `available` already counts it.
+    pub counted: bool,
+}
+
 /// One budget line in `report budget`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct BudgetActualLine {
@@ -436,6 +480,61 @@ impl Home {
                 }
             })
             .collect())
+    }
+
+    /// Runs `request` and returns it as a table, as `report … --format csv` prints it.
+    pub fn report_table(&self, request: &ReportRequest) -> Result<Table> {
+        let year = request.year.unwrap_or_else(|| self.this_year());
+        let source = request.source;
+        Ok(match request.kind {
+            ReportKind::Balance => {
+                let by = request.by.unwrap_or(BalanceBy::Account);
+                balance_table(by, &self.report_balance(by, request.year, source)?)
+            }
+            ReportKind::Available => available_table(&self.report_available(Some(year), source)?),
+            ReportKind::Budget => budget_table(&self.report_budget(year, source)?),
+            ReportKind::Income => {
+                income_table(&self.report_income(year, request.period.unwrap_or(Period::Year), source)?)
+            }
+            ReportKind::Annual => {
+                let threshold = match &request.threshold {
+                    Some(text) => money::parse_amount(text)?,
+                    None => Decimal::new(1000, 0),
+                };
+                annual_table(&self.report_annual(year, threshold, source)?)
+            }
+            ReportKind::Reconcile => reconcile_table(&self.report_reconcile(year)?),
+            ReportKind::Partners => partners_table(&self.report_partners(year)?),
+        })
+    }
+
+    /// What approving a funding decision does to its fund's available money, in the
+    /// year it is (or would be) decided. `None` for decisions that move no money.
+    pub fn decision_impact(&self, id: &str) -> Result<Option<DecisionImpact>> {
+        use chrono::Datelike;
+        let decision = self.decision(id)?.summary;
+        let (Some(amount), Some(currency), Some(fund)) = (&decision.amount, &decision.currency, &decision.fund) else {
+            return Ok(None);
+        };
+        let amount = money::parse_plain(amount).unwrap_or_default();
+        let year = decision.decided.map(|day| day.year()).unwrap_or_else(|| self.this_year());
+        let line = self
+            .report_available(Some(year), None)?
+            .into_iter()
+            .find(|line| &line.fund == fund && &line.currency == currency);
+        let available = line.as_ref().and_then(|l| money::parse_plain(&l.available)).unwrap_or_default();
+        // An approved decision is already counted as committed in `available`.
+        let counted = decision.status == Status::Approved;
+        let after = if counted || decision.status != Status::Open { available } else { available - amount };
+        Ok(Some(DecisionImpact {
+            fund: fund.clone(),
+            currency: currency.clone(),
+            year,
+            budget: line.map(|l| l.budget).unwrap_or_else(|| money::format(Decimal::ZERO)),
+            available: money::format(available),
+            after: money::format(after),
+            counted,
+        }))
     }
 
     /// The year's budget lines: (fund, currency) → amount.

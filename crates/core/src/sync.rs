@@ -69,6 +69,21 @@ pub struct SyncReport {
     pub forks: Vec<Fork>,
 }
 
+/// What the desktop app reports after a sync it ran by itself, because the shared
+/// folder changed while it was open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SyncEvent {
+    Synced {
+        report: SyncReport,
+    },
+    Failed {
+        error: crate::error::ErrorReport,
+    },
+    /// The key is not unlocked this run and the keyring holds no passphrase.
+    Locked,
+}
+
 /// The state of sync, without syncing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SyncStatus {

@@ -319,7 +319,7 @@ pub(crate) fn apply_genesis(tx: &Transaction<'_>, id: &str, genesis: &GenesisPay
 
 /// Writes `bytes` to a temporary name beside `path`, flushes, and renames it into
 /// place, so readers (and sync tools) never see a partial file.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".countersign-")

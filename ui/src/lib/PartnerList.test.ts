@@ -68,6 +68,20 @@ describe("the partner list", () => {
     expect(listPartners).toHaveBeenLastCalledWith(expect.objectContaining({ stage: "partner", search: null }));
   });
 
+  it("filters by tag, offering the tags it has seen", async () => {
+    const { listPartners } = useFakeBackend();
+    render(PartnerList);
+    await waitFor(() => expect(shownNames()).toHaveLength(4));
+    const tag = screen.getByLabelText("Tag") as HTMLSelectElement;
+    expect(Array.from(tag.options, (o) => o.value)).toEqual(["", "government", "hosting", "research", "sponsor"]);
+
+    await fireEvent.change(tag, { target: { value: "sponsor" } });
+
+    await waitFor(() => expect(shownNames()).toEqual(["Acme Cloud", "Ember Systems"]));
+    expect(listPartners).toHaveBeenLastCalledWith(expect.objectContaining({ tag: "sponsor", search: null, stage: null }));
+    expect(screen.getByRole("status").textContent).toContain("2 organisations found");
+  });
+
   it("says so when nothing matches, and clears the filters on request", async () => {
     useFakeBackend();
     render(PartnerList);

@@ -4,12 +4,15 @@
 //
 //   vi.mock("./backend", async (real) => ({ ...(await real()), homeInfo: vi.fn(), listPartners: vi.fn() }));
 //
+// (App.test.ts also mocks session, uiReady, onSync and overview.)
+//
 // then `useFakeBackend()` gives those functions their behaviour. Nothing here reaches Tauri.
 
 import { vi } from "vitest";
 import * as backend from "./backend";
 import { BackendError } from "./backend";
 import type { HomeInfo } from "./bindings/HomeInfo";
+import type { Overview } from "./bindings/Overview";
 import type { PartnerFilter } from "./bindings/PartnerFilter";
 import type { PartnerSummary } from "./bindings/PartnerSummary";
 
@@ -75,6 +78,15 @@ export interface FakeBackend {
   failure?: BackendError;
 }
 
+/** A home screen with nothing waiting and no workspace. */
+export const quietOverview: Overview = {
+  needs_signature: [],
+  open_decisions: 0,
+  available: [],
+  activity: [],
+  sync: null,
+};
+
 /** Points the mocked backend module at records held in memory. */
 export function useFakeBackend(fake: FakeBackend = {}) {
   const rows = fake.partners ?? partners;
@@ -86,5 +98,16 @@ export function useFakeBackend(fake: FakeBackend = {}) {
     if (fake.failure) throw fake.failure;
     return applyFilter(rows, filter);
   });
+  // The frame's calls, when the test file mocks them (App.test.ts).
+  if (vi.isMockFunction(backend.session)) {
+    vi.mocked(backend.session).mockImplementation(async () => {
+      if (fake.failure) throw fake.failure;
+      return { home: fake.home ?? home, workspace: null, unlocked: false, remembered: false, keyring: false };
+    });
+    vi.mocked(backend.uiReady).mockResolvedValue(undefined);
+    vi.mocked(backend.onSync).mockResolvedValue(() => {});
+    vi.mocked(backend.overview).mockResolvedValue(quietOverview);
+  }
   return { homeInfo, listPartners };
 }
+

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import type { BundleRef } from "../bindings/BundleRef";
+import type { SyncReport } from "../bindings/SyncReport";
+import { describeReport } from "./describe";
+
+function bundles(n: number): BundleRef[] {
+  return Array.from({ length: n }, (_, i) => ({ file: `b/${i}.cs`, author: "A", device: "D", seq: i + 1, operations: 1 }));
+}
+
+const empty: SyncReport = { written: [], applied: [], waiting: [], rejected: [], forks: [] };
+const issue = { file: "x.cs", reason: "unreadable" };
+
+describe("describeReport", () => {
+  it("says what a sync wrote, applied and refused in one line", () => {
+    expect(describeReport({ ...empty, written: bundles(1), applied: bundles(3), rejected: [issue] })).toBe(
+      "Wrote 1 bundle, applied 3, 1 rejected",
+    );
+    expect(describeReport({ ...empty, written: bundles(2) })).toBe("Wrote 2 bundles");
+    expect(describeReport({ ...empty, applied: bundles(1), waiting: [issue, issue] })).toBe(
+      "Applied 1 bundle, 2 waiting",
+    );
+  });
+
+  it("says when there was nothing to do, and counts forks", () => {
+    expect(describeReport(empty)).toBe("Nothing to write or apply");
+    const fork = { author: "A", device: "D", seq: 2, files: ["a", "b"], reason: "two bundles" };
+    expect(describeReport({ ...empty, forks: [fork] })).toBe("Nothing to write or apply, 1 fork");
+  });
+});

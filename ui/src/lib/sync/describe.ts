@@ -1,0 +1,23 @@
+// One line that says what a sync did, for the sync view and the app's notices:
+// "Wrote 1 bundle, applied 3, 1 rejected".
+
+import type { SyncReport } from "../bindings/SyncReport";
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** What a sync did, in one sentence without a full stop. */
+export function describeReport(report: SyncReport): string {
+  const written = report.written.length;
+  const applied = report.applied.length;
+  const parts: string[] = [];
+  if (written > 0) parts.push(`wrote ${count(written, "bundle")}`);
+  if (applied > 0) parts.push(written > 0 ? `applied ${applied}` : `applied ${count(applied, "bundle")}`);
+  if (parts.length === 0) parts.push("nothing to write or apply");
+  if (report.waiting.length > 0) parts.push(`${report.waiting.length} waiting`);
+  if (report.rejected.length > 0) parts.push(`${report.rejected.length} rejected`);
+  if (report.forks.length > 0) parts.push(count(report.forks.length, "fork"));
+  const text = parts.join(", ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
