@@ -5,6 +5,7 @@
 # Screenshots go to artifacts/screenshots/.
 #
 # Usage: scripts/e2e-desktop.sh DESKTOP_BIN CLI_BIN
+#        E2E_ONLY=1-onboarding runs one journey (the seeding is the same)
 #        (or set DESKTOP_BIN and CLI_BIN in the environment)
 # Needs: Xvfb, WebKitWebDriver (webkit2gtk-driver), tauri-driver, node
 #        (scripts/setup.sh test installs them all).
@@ -168,4 +169,5 @@ E2E_WEBDRIVER_URL="http://127.0.0.1:$port" \
   E2E_SEARCH="$search" \
   E2E_SEARCH_MATCHES="$search_matches" \
   E2E_SCREENSHOTS="$repo/artifacts/screenshots" \
-  timeout 1500 node --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 "$repo"/ui/e2e/*.test.js
+  timeout 1500 node --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 \
+  "$repo"/ui/e2e/${E2E_ONLY:-*}.test.js

@@ -25,7 +25,7 @@ use countersign_core::report::{
     ReportRequest,
 };
 use countersign_core::rules::Choice;
-use countersign_core::sync::{SyncReport, SyncStatus};
+use countersign_core::sync::{SyncEvent, SyncReport, SyncStatus};
 use countersign_core::workspace::WorkspaceInfo;
 use countersign_core::{Clock, Error, Home};
 use rust_decimal::Decimal;
@@ -180,21 +180,25 @@ impl App {
         f(home, key)
     }
 
-    /// Sync for the folder watch: only when the key is at hand, never asking.
-    pub fn sync_unattended(&self) -> Option<Reply<SyncReport>> {
-        self.with(|home| {
+    /// Sync for the folder watch: only when the folder holds bundles not read yet, and
+    /// only with the key at hand, never asking. `None`: nothing to do.
+    pub fn sync_unattended(&self) -> Option<SyncEvent> {
+        let outcome = self.with(|home| {
+            if !home.folder_has_news()? {
+                return Ok(None);
+            }
             let mut slot = lock(&self.key);
             if slot.is_none() {
                 if let Some(passphrase) = self.recall(home) {
                     *slot = Some(home.unlock(&passphrase)?);
                 }
             }
-            match slot.as_ref() {
-                Some(key) => Ok(Some(home.sync(key).map_err(CommandError::from))),
-                None => Ok(None),
-            }
-        })
-        .unwrap_or_else(|e| Some(Err(e)))
+            Ok(Some(match slot.as_ref() {
+                Some(key) => SyncEvent::Synced { report: home.sync(key)? },
+                None => SyncEvent::Locked,
+            }))
+        });
+        outcome.unwrap_or_else(|error| Some(SyncEvent::Failed { error }))
     }
 
     /// Replaces the open home (the demo, at first run) by the member's new one.

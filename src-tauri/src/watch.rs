@@ -7,7 +7,6 @@
 //! never asks: without either, the window is told the key is locked.
 
 use crate::commands::App;
-use countersign_core::sync::SyncEvent;
 use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
 use std::path::Path;
@@ -37,10 +36,10 @@ impl FolderWatch {
             if !relevant {
                 return;
             }
-            let event = match app.state::<App>().sync_unattended() {
-                Some(Ok(report)) => SyncEvent::Synced { report },
-                Some(Err(error)) => SyncEvent::Failed { error },
-                None => SyncEvent::Locked,
+            // Our own sync's writes and reads come back here too: they leave nothing
+            // unread, so they end in `None` without touching the window.
+            let Some(event) = app.state::<App>().sync_unattended() else {
+                return;
             };
             if let Err(e) = app.emit(SYNC_EVENT, event) {
                 eprintln!("countersign-desktop: could not tell the window about a sync: {e}");

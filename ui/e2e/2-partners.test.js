@@ -1,75 +1,44 @@
-// The partner list of the real desktop app, driven through WebDriver (tauri-driver)
-// against a home seeded with the CLI. Run by scripts/e2e-desktop.sh, which starts
-// Xvfb and tauri-driver and passes, in the environment:
-//   E2E_WEBDRIVER_URL  tauri-driver's address, e.g. http://127.0.0.1:4444
-//   E2E_DESKTOP_BIN    absolute path of the countersign-desktop binary
-//   E2E_MEMBER         the seeded member's name
-//   E2E_PARTNERS       the seeded organisations' names, one per line
-//   E2E_SEARCH         a search text, and E2E_SEARCH_MATCHES the names it must leave
-//   E2E_SCREENSHOTS    where screenshots go
-// The app reads COUNTERSIGN_HOME from the environment tauri-driver passes on.
+// Partners in the real app on Erin's home (seeded with the CLI by
+// scripts/e2e-desktop.sh): the list, search, adding an organisation and logging a
+// contact, and the duplicate-outreach warning for a claim Frank made in his own home,
+// which reaches Erin through the shared folder.
+//
+//   E2E_MEMBER, E2E_PARTNERS (one per line), E2E_SEARCH and E2E_SEARCH_MATCHES come
+//   from the script, as the seeded data.
 
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Session, sleep, waitFor } from "./webdriver.js";
-
-function env(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set; run this through scripts/e2e-desktop.sh`);
-  return value;
-}
+import { cli, env, homes, screenshot, startApp, syncNow } from "./journey.js";
+import { waitFor, waitForText } from "./webdriver.js";
 
 const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
 
-const server = env("E2E_WEBDRIVER_URL");
-const application = env("E2E_DESKTOP_BIN");
-const member = env("E2E_MEMBER");
-const partners = lines(env("E2E_PARTNERS"));
-const search = env("E2E_SEARCH");
-const searchMatches = lines(env("E2E_SEARCH_MATCHES"));
-const screenshots = env("E2E_SCREENSHOTS");
-
 /** The organisation names in the table, top to bottom, as rendered. */
 const ROW_NAMES = `return Array.from(document.querySelectorAll("tbody .partner-name"), (e) => e.innerText.trim());`;
-
 const sameNames = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-async function saveScreenshot(session, name) {
-  // The frame after an assertion may not be painted yet.
-  await sleep(700);
-  mkdirSync(screenshots, { recursive: true });
-  const path = join(screenshots, name);
-  writeFileSync(path, await session.screenshot());
-  console.log(`screenshot: ${path}`);
-}
-
-describe("the partner list in the desktop app", { timeout: 120_000 }, () => {
-  /** @type {Session} */
+describe("partners in the desktop app", { timeout: 300_000 }, () => {
   let session;
+  const member = env("E2E_MEMBER");
+  const partners = lines(env("E2E_PARTNERS"));
 
   before(async () => {
-    session = await Session.start(server, { "tauri:options": { application } }, { timeoutMs: 60_000 });
+    // Frank, in his own home, claims an organisation and syncs.
+    cli(homes.frank, ["partner", "claim", "Lindqvist Compute", "--days", "14"]);
+    cli(homes.frank, ["sync"]);
+    session = await startApp(homes.erin);
+    await session.press("Partners");
   });
 
   after(async () => {
     if (session) await session.end().catch((err) => console.error(`ending the session: ${err.message}`));
   });
 
-  it("shows the member's name and no demo badge", async () => {
-    const header = await waitFor("the header to name the member", async () => {
-      const text = await session.text(await session.find("header"));
-      return text.includes(member) ? text : null;
-    });
+  it("shows the member's name and no demo badge, under a CSP that blocks inline styles", async () => {
+    const header = await session.text(await session.find("header"));
+    assert.ok(header.includes(member), header);
     assert.doesNotMatch(header, /\bDemo\b/i);
-    // The stylesheet loaded under the app's CSP: the header is laid out by it.
-    const display = await session.execute(`return getComputedStyle(document.querySelector("header")).display;`);
-    assert.equal(display, "flex");
-  });
-
-  it("runs under a content security policy that blocks inline styles", async () => {
-    // An inline <style> added at run time must not apply: style-src has no 'unsafe-inline'.
+    assert.equal(await session.execute(`return getComputedStyle(document.querySelector("header")).display;`), "flex");
     const outline = await session.execute(`
       const style = document.createElement("style");
       style.textContent = "#app { outline: 7px solid red; }";
@@ -81,39 +50,47 @@ describe("the partner list in the desktop app", { timeout: 120_000 }, () => {
     assert.equal(outline, "0px");
   });
 
-  it("lists every organisation seeded with the CLI, ordered by name", async () => {
+  it("lists every organisation seeded with the CLI, and narrows them by search", async () => {
     const expected = [...partners].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
-    const shown = await waitFor(`rows ${JSON.stringify(expected)}`, async () => {
-      const names = await session.execute(ROW_NAMES);
-      return sameNames(names, expected) ? names : null;
-    });
-    assert.deepEqual(shown, expected);
-    const status = await session.text(await session.find("[role=status]"));
-    assert.equal(status, `${partners.length} organisations`);
-    await saveScreenshot(session, "partners.png");
-  });
-
-  it("narrows the list as the member types a search", async () => {
+    await waitFor(`rows ${JSON.stringify(expected)}`, async () => sameNames(await session.execute(ROW_NAMES), expected));
+    await screenshot(session, "partners.png");
     const box = await session.find("input[type=search]");
     await session.click(box);
-    await session.type(box, search);
-    const shown = await waitFor(`rows ${JSON.stringify(searchMatches)} after searching "${search}"`, async () => {
-      const names = await session.execute(ROW_NAMES);
-      return sameNames(names, searchMatches) ? names : null;
-    });
-    assert.deepEqual(shown, searchMatches);
-    assert.ok(shown.length < partners.length, "the search left fewer rows");
-    await saveScreenshot(session, "partners-search.png");
+    await session.type(box, env("E2E_SEARCH"));
+    const matches = lines(env("E2E_SEARCH_MATCHES"));
+    await waitFor(`rows ${JSON.stringify(matches)}`, async () => sameNames(await session.execute(ROW_NAMES), matches));
+    await session.clear(box);
   });
 
-  it("says so when nothing matches", async () => {
-    const box = await session.find("input[type=search]");
-    await session.clear(box);
-    await session.type(box, "no such organisation");
-    await waitFor("the no-match message", async () => {
-      const body = await session.text(await session.find("main"));
-      return body.includes("No organisations match") ? body : null;
+  it("adds an organisation and logs a contact with it", async () => {
+    await session.press("Add organisation");
+    await session.fill("Name", "Quill Data Services");
+    await session.choose("Kind", "company");
+    await session.fill("Tags", "hosting, sponsor");
+    await session.press("Add");
+    await waitFor("the new organisation's page", () => session.byText("h2", "Quill Data Services"));
+    await session.press("Log a contact");
+    await session.fill("Summary", "Introduced the foundation's sponsorship tiers.");
+    assert.equal(await session.execute(`return document.querySelector(".claim-warning") === null;`), true);
+    await session.press("Log contact");
+    await waitForText(session, "Introduced the foundation's sponsorship tiers.");
+    await screenshot(session, "partner-contact-logged.png");
+  });
+
+  it("warns before a contact is logged when another member has claimed the organisation", async () => {
+    await syncNow(session);
+    await session.press("Partners");
+    await session.press("Back to the list", { timeoutMs: 1_500 }).catch(() => {});
+    const row = await waitFor("Lindqvist Compute in the list", () => session.byText("button", "Lindqvist Compute"));
+    await session.click(row);
+    await waitFor("its page", () => session.byText("h2", "Lindqvist Compute"));
+    await session.press("Log a contact");
+    const warning = await waitFor("the claim warning", async () => {
+      const found = await session.execute(`return document.querySelector(".claim-warning")?.innerText ?? null;`);
+      return found;
     });
-    assert.deepEqual(await session.execute(ROW_NAMES), []);
+    assert.match(warning, /Frank Fielding/);
+    assert.ok(await session.byText("button", "Log anyway"), "the member can still log it, knowingly");
+    await screenshot(session, "partner-claim-warning.png");
   });
 });

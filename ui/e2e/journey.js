@@ -38,8 +38,15 @@ export async function startApp(home) {
     { "tauri:options": { application, args: ["--home", home] } },
     { timeoutMs: 90_000 },
   );
-  // The frame is up once the places are listed.
-  await waitFor("the app to open the home", () => session.byText("nav button", "Home"), { timeoutMs: 60_000 });
+  try {
+    // The frame is up once the places are listed.
+    await waitFor("the app to open the home", () => session.byText("nav button", "Home"), { timeoutMs: 60_000 });
+  } catch (err) {
+    const shown = await session.execute("return document.body.innerText;").catch(() => "(unreadable)");
+    await screenshot(session, `failed-start-${home.split("/").pop()}.png`).catch(() => {});
+    await session.end().catch(() => {});
+    throw new Error(`${err.message}; the window showed: ${shown}`);
+  }
   return session;
 }
 
@@ -74,7 +81,10 @@ export async function syncNow(session) {
   const first = await waitFor("the sync to finish or ask for the passphrase", async () => {
     if (await session.field("Passphrase of your key")) return "asked";
     return (await session.execute(SYNC_DONE)) || null;
-  }, { timeoutMs: 60_000 });
+  }, { timeoutMs: 60_000 }).catch(async (err) => {
+    await screenshot(session, "failed-sync.png").catch(() => {});
+    throw new Error(`${err.message}; the window showed: ${await session.mainText().catch(() => "?")}`);
+  });
   if (first !== "asked") return first;
   await session.fill("Passphrase of your key", passphrase());
   await session.press("Continue");

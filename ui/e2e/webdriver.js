@@ -103,7 +103,7 @@ export class Session {
     return this.executeElement(
       `const [label] = arguments;
        const found = Array.from(document.querySelectorAll("label")).find(
-         (l) => l.offsetParent !== null && l.innerText.trim().split("\n")[0].trim() === label);
+         (l) => l.offsetParent !== null && l.innerText.trim().split("\\n")[0].trim() === label);
        if (found) return found.control ?? found.querySelector("input, select, textarea");
        return document.querySelector(\`[aria-label="\${label}"]\`);`,
       [label],
@@ -174,9 +174,14 @@ export async function waitFor(what, probe, { timeoutMs = 15_000, intervalMs = 10
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the main area's text contains `text`; returns that text. */
-export function waitForText(session, text, options) {
-  return waitFor(`"${text}" on screen`, async () => {
-    const shown = await session.mainText();
-    return shown.includes(text) ? shown : null;
-  }, options);
+export async function waitForText(session, text, options) {
+  let shown = "";
+  try {
+    return await waitFor(`"${text}" on screen`, async () => {
+      shown = await session.mainText();
+      return shown.includes(text) ? shown : null;
+    }, options);
+  } catch (err) {
+    throw new Error(`${err.message}\n--- the window showed:\n${shown}`);
+  }
 }

@@ -9,7 +9,7 @@
 //! for a million. Goals: importing 100,000 rows ≤ 1.5 s; any report over 1,000,000
 //! transactions ≤ 250 ms and at least 20× faster than `ledger balance`.
 
-use countersign_core::finance::Source;
+use countersign_core::finance::{Source, TransactionFilter};
 use countersign_core::home::KeySource;
 use countersign_core::key::Passphrase;
 use countersign_core::report::{BalanceBy, Period};
@@ -186,6 +186,36 @@ fn run(rows: usize, root: &Path, hledger_max: usize) {
         println!("report {name:<36} {:>8.2} ms", ms(d));
     }
     println!("slowest report: {:.2} ms (goal ≤ 250 ms)", ms(slowest));
+
+    // The desktop's transaction list: one window of 100 rows and the total, as the
+    // virtualised list asks while scrolling (goal ≤ 50 ms per query at 1,000,000).
+    let page = |offset: u32, year: Option<i32>, fund: Option<&str>, search: Option<&str>| TransactionFilter {
+        year,
+        source: None,
+        fund: fund.map(str::to_string),
+        search: search.map(str::to_string),
+        limit: Some(100),
+        offset: Some(offset),
+    };
+    let n = rows as u32;
+    let queries = [
+        ("top of the list", page(0, None, None, None)),
+        ("middle of the list", page(n / 2, None, None, None)),
+        ("end of the list", page(n - 100, None, None, None)),
+        ("year 2020, middle", page(n / 20, Some(2020), None, None)),
+        ("fund infra, middle", page(n / 8, None, Some("infra"), None)),
+        ("search \"backer 42\"", page(0, None, None, Some("backer 42"))),
+    ];
+    let mut slowest_list = Duration::ZERO;
+    for (name, filter) in &queries {
+        let _ = home.transaction_page(filter).unwrap();
+        let d = median(5, || drop(home.transaction_page(filter).unwrap()));
+        if !name.starts_with("search") {
+            slowest_list = slowest_list.max(d);
+        }
+        println!("list {name:<36} {:>8.2} ms", ms(d));
+    }
+    println!("slowest list window (without search): {:.2} ms (goal ≤ 50 ms)", ms(slowest_list));
 
     if let Some(ledger) = peer("ledger", &journal) {
         println!(

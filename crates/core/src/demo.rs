@@ -47,7 +47,6 @@ pub fn create(dir: &Path, clock: Arc<dyn Clock>) -> Result<Home> {
 }
 
 fn populate(home: &mut Home, dir: &Path, members: &Path, passphrase: &Passphrase, clock: Arc<dyn Clock>) -> Result<()> {
-    let now = clock.now();
     let today = clock.today();
     let mine = home.unlock(passphrase)?;
     let mut ada = Home::init_with(
@@ -67,6 +66,8 @@ fn populate(home: &mut Home, dir: &Path, members: &Path, passphrase: &Passphrase
     let (ada_key, bram_key) = (ada.unlock(passphrase)?, bram.unlock(passphrase)?);
     let folder = dir.join(DEMO_FOLDER);
     fs::create_dir_all(&folder).map_err(|e| Error::io("create the folder", &folder, e))?;
+    // After the keys were made: a certificate is not valid before its creation.
+    let now = clock.now();
     let others = vec![
         RosterMember::from_cert(Path::new("Ada"), ada.key().public_armored()?.as_bytes(), Role::Board, now)?,
         RosterMember::from_cert(Path::new("Bram"), bram.key().public_armored()?.as_bytes(), Role::Treasurer, now)?,
@@ -405,12 +406,36 @@ mod tests {
         let hardware = hardware.iter().find(|d| d.title == "Build farm hardware").expect("hardware");
         assert_eq!(hardware.status, Status::Approved);
 
-        let years: std::collections::BTreeSet<i32> = home
-            .transactions(&TransactionFilter::default())
-            .expect("transactions")
-            .iter()
-            .map(|t| t.date.year())
-            .collect();
+        let all = home.transactions(&TransactionFilter::default()).expect("transactions");
+        let years: std::collections::BTreeSet<i32> = all.iter().map(|t| t.date.year()).collect();
+        // The list's windows, read through the monthly totals, are the full list's slices.
+        for (offset, fund) in [(0, None), (37, None), (all.len() as u32 - 5, None), (12, Some("infra"))] {
+            let filter = TransactionFilter {
+                fund: fund.map(str::to_string),
+                limit: Some(20),
+                offset: Some(offset),
+                ..Default::default()
+            };
+            let page = home.transaction_page(&filter).expect("page");
+            let expected: Vec<_> = all
+                .iter()
+                .filter(|t| fund.is_none_or(|f| t.fund == f))
+                .skip(offset as usize)
+                .take(20)
+                .map(|t| t.id.clone())
+                .collect();
+            assert_eq!(
+                page.rows.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
+                expected,
+                "offset {offset} {fund:?}"
+            );
+            let total = all.iter().filter(|t| fund.is_none_or(|f| t.fund == f)).count();
+            assert_eq!(page.total as usize, total);
+        }
+        let search = TransactionFilter { search: Some("fastly".into()), limit: Some(5), ..Default::default() };
+        let found = home.transaction_page(&search).expect("search");
+        assert_eq!(found.total as usize, all.iter().filter(|t| t.counterparty.as_deref() == Some("fastly")).count());
+        assert_eq!(found.rows.len(), 5);
         assert_eq!(years.into_iter().collect::<Vec<_>>(), [2025, 2026]);
     }
 }

@@ -293,17 +293,37 @@ pub(crate) const FUND_OF: &str =
     "coalesce((SELECT fund FROM fund_map m WHERE m.account = t.source || ':' || t.fund_account),
      nullif(t.fund_account, ''), 'unassigned')";
 
-/// The filter of the transaction list: ?1 year, ?2 source, ?3 fund, ?4 search
-/// pattern (see [`search_pattern`]), ?5 the last date.
-fn transaction_matches() -> String {
-    format!(
-        "(?1 IS NULL OR t.date BETWEEN ?1 || '-01-01' AND ?1 || '-12-31') AND (?2 IS NULL OR t.source = ?2)
-         AND (?3 IS NULL OR {FUND_OF} = ?3)
-         AND (?4 IS NULL OR lower(t.description || ' ' || coalesce(t.counterparty, '') || ' '
-              || coalesce(t.counterparty_name, '') || ' ' || t.account || ' ' || t.category || ' ' || t.id)
-              LIKE ?4 ESCAPE '\\')
-         AND (?5 IS NULL OR t.date <= ?5)"
-    )
+/// The WHERE clause of the transaction list for `filter` (rows dated on or before
+/// `before`, when given) and its parameters. Only the conditions in use are written,
+/// so SQLite can seek the (date, id) key for a year or `before` instead of scanning.
+fn transaction_matches(filter: &TransactionFilter, before: Option<String>) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut terms = vec!["1".to_string()];
+    let mut values = Vec::new();
+    let mut add = |term: &str, value: Value| {
+        values.push(value);
+        terms.push(term.replace('?', &format!("?{}", values.len())));
+    };
+    if let Some(year) = filter.year {
+        add("t.date BETWEEN ? || '-01-01' AND ? || '-12-31'", Value::Text(year.to_string()));
+    }
+    if let Some(source) = filter.source {
+        add("t.source = ?", Value::Text(source.as_str().to_string()));
+    }
+    if let Some(fund) = &filter.fund {
+        add(&format!("{FUND_OF} = ?"), Value::Text(fund.clone()));
+    }
+    if let Some(pattern) = search_pattern(filter) {
+        add(
+            "lower(t.description || ' ' || coalesce(t.counterparty, '') || ' ' || coalesce(t.counterparty_name, '')
+             || ' ' || t.account || ' ' || t.category || ' ' || t.id) LIKE ? ESCAPE '\\'",
+            Value::Text(pattern),
+        );
+    }
+    if let Some(before) = before {
+        add("t.date <= ?", Value::Text(before));
+    }
+    (terms.join(" AND "), values)
 }
 
 /// The search text of `filter` as a LIKE pattern, or `None` for no search.
@@ -806,17 +826,9 @@ impl Home {
     }
 
     fn count_transactions(&self, filter: &TransactionFilter) -> Result<u64> {
-        let sql = format!("SELECT count(*) FROM transactions t WHERE {}", transaction_matches());
-        let total: i64 = self.db().prepare_cached(&sql)?.query_row(
-            params![
-                filter.year,
-                filter.source.map(Source::as_str),
-                filter.fund,
-                search_pattern(filter),
-                None::<String>
-            ],
-            |r| r.get(0),
-        )?;
+        let (matches, values) = transaction_matches(filter, None);
+        let sql = format!("SELECT count(*) FROM transactions t WHERE {matches}");
+        let total: i64 = self.db().prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(values), |r| r.get(0))?;
         Ok(total as u64)
     }
 
@@ -827,47 +839,40 @@ impl Home {
         before: Option<String>,
         offset: u32,
     ) -> Result<Vec<TransactionView>> {
+        let (matches, mut values) = transaction_matches(filter, before);
+        let limit = values.len() + 1;
+        values.push(rusqlite::types::Value::Integer(filter.limit.map(i64::from).unwrap_or(-1)));
+        values.push(rusqlite::types::Value::Integer(i64::from(offset)));
         let sql = format!(
             "SELECT t.id, t.source, t.date, t.account, t.kind, t.category, t.description, t.gross, t.net,
                t.currency, {FUND_OF} AS fund, t.grp, t.counterparty, t.counterparty_name,
                (SELECT min(decision) FROM decision_links l WHERE l.tx = t.id)
              FROM transactions t
-             WHERE {}
-             ORDER BY t.date DESC, t.id DESC LIMIT ?6 OFFSET ?7",
-            transaction_matches()
+             WHERE {matches}
+             ORDER BY t.date DESC, t.id DESC LIMIT ?{limit} OFFSET ?{}",
+            limit + 1
         );
         let mut stmt = self.db().prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![
-                filter.year,
-                filter.source.map(Source::as_str),
-                filter.fund,
-                search_pattern(filter),
-                before,
-                filter.limit.map(i64::from).unwrap_or(-1),
-                offset,
-            ],
-            |r| {
-                let source: String = r.get(1)?;
-                Ok(TransactionView {
-                    id: r.get(0)?,
-                    source: source.parse().unwrap_or(Source::OpenCollective),
-                    date: r.get(2)?,
-                    account: r.get(3)?,
-                    kind: r.get(4)?,
-                    category: r.get(5)?,
-                    description: r.get(6)?,
-                    amount: money::format_units(r.get(7)?),
-                    net: money::format_units(r.get(8)?),
-                    currency: r.get(9)?,
-                    fund: r.get(10)?,
-                    group: r.get(11)?,
-                    counterparty: r.get(12)?,
-                    counterparty_name: r.get(13)?,
-                    decision: r.get(14)?,
-                })
-            },
-        )?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            let source: String = r.get(1)?;
+            Ok(TransactionView {
+                id: r.get(0)?,
+                source: source.parse().unwrap_or(Source::OpenCollective),
+                date: r.get(2)?,
+                account: r.get(3)?,
+                kind: r.get(4)?,
+                category: r.get(5)?,
+                description: r.get(6)?,
+                amount: money::format_units(r.get(7)?),
+                net: money::format_units(r.get(8)?),
+                currency: r.get(9)?,
+                fund: r.get(10)?,
+                group: r.get(11)?,
+                counterparty: r.get(12)?,
+                counterparty_name: r.get(13)?,
+                decision: r.get(14)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

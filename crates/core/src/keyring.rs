@@ -24,6 +24,12 @@ impl PassphraseKeyring {
     /// none (no session bus, no Secret Service running, unsupported platform).
     pub fn system() -> Result<PassphraseKeyring> {
         #[cfg(target_os = "linux")]
+        if !session_bus_configured() {
+            return Err(Error::KeyringUnavailable(
+                "there is no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset and there is no user bus socket)".into(),
+            ));
+        }
+        #[cfg(target_os = "linux")]
         let store: Result<Arc<CredentialStore>, KeyringError> =
             zbus_secret_service_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
         #[cfg(target_os = "macos")]
@@ -111,4 +117,13 @@ mod tests {
         assert!(!keyring.forget(&fpr).unwrap());
         assert!(keyring.recall(&fpr).unwrap().is_none());
     }
+}
+
+/// Whether a D-Bus session bus is configured. Without one, the Secret Service client
+/// would try to start a bus itself and give up only after about twenty seconds on
+/// every call: a desktop app would freeze, a script would stall.
+#[cfg(target_os = "linux")]
+fn session_bus_configured() -> bool {
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty())
+        || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists())
 }

@@ -143,6 +143,22 @@ impl Home {
         })
     }
 
+    /// Whether the shared folder holds a bundle this home has not read yet (new, or
+    /// changed since it was read). Cheap: names and sizes only, nothing is opened. The
+    /// desktop app asks this before telling a member with a locked key that files arrived.
+    pub fn folder_has_news(&self) -> Result<bool> {
+        let (id, ws_dir) = self.workspace_dir()?;
+        let (found, _) = scan(&ws_dir, &id)?;
+        let mut stmt = self.db().prepare_cached("SELECT size, mtime_ns FROM bundles WHERE path = ?1")?;
+        for f in found {
+            let known: Option<(i64, i64)> = stmt.query_row([&f.rel], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+            if known != Some((f.size, f.mtime_ns)) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     fn file_issues(&self, status: &str) -> Result<Vec<FileIssue>> {
         let mut stmt = self.db().prepare_cached("SELECT path, reason FROM bundles WHERE status = ?1 ORDER BY path")?;
         let rows = stmt.query_map([status], |r| {
