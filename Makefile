@@ -7,7 +7,7 @@ SHELL := bash
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug
 
-.PHONY: all setup setup-test ui build run test test-rust test-keyring test-ui test-desktop bench fmt bindings package clean
+.PHONY: all setup setup-test ui build build-release run test test-rust test-keyring test-ui test-desktop bench fmt bindings package clean
 
 all: build
 
@@ -50,12 +50,23 @@ test-desktop:
 	scripts/e2e-desktop.sh $(BIN)/countersign-desktop $(BIN)/countersign
 
 # Benchmarks, outside `make test`: figures and ratios against the peers measured in
-# the same run (gpg; ledger and hledger). BENCH_BUNDLES=1000 and BENCH_ROWS=100000
-# for a quick run.
-bench:
+# the same run (gpg; ledger and hledger), and the desktop app's start-up time and
+# memory. BENCH_BUNDLES=1000 and BENCH_ROWS=100000 for a quick run.
+bench: build-release
 	@scripts/setup.sh bench
 	cargo bench -p countersign-core --bench sync
 	cargo bench -p countersign-core --bench finance
+	scripts/bench-desktop.sh $(TARGET_DIR)/release/countersign-desktop
+
+# The optimised app, with the UI served by the custom protocol as in a package.
+build-release: ui
+	cargo build --release -p countersign-desktop --features custom-protocol
+
+# A Debian package (.deb) built by the Tauri bundler (npm's @tauri-apps/cli, a
+# prebuilt binary: no 26-minute cargo install) with the icons in icons/.
+package: ui setup-test
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --bundles deb
+	@ls -1 $(TARGET_DIR)/release/bundle/deb/*.deb
 
 fmt:
 	cargo fmt --all

@@ -75,6 +75,15 @@ mod tests {
     }
 
     #[test]
+    fn the_command_line_names_the_home_and_anything_else_is_refused() {
+        let args = |list: &[&str]| Locations::from_args(list.iter().map(|s| s.to_string()));
+        assert_eq!(args(&["--home", "/tmp/erin"]).expect("home").home, Some(PathBuf::from("/tmp/erin")));
+        assert_eq!(args(&["--home=/tmp/frank"]).expect("home").home, Some(PathBuf::from("/tmp/frank")));
+        assert!(args(&["--home"]).expect_err("a folder is needed").contains("--home DIR"));
+        assert!(args(&["--verbose"]).expect_err("unknown").contains("--verbose"));
+    }
+
+    #[test]
     fn without_a_home_the_demo_is_created_in_its_own_folder_then_reopened() {
         let tmp = tempfile::tempdir().expect("temporary folder");
         let at = Locations { home: Some(tmp.path().join("real")), demo: Some(tmp.path().join("demo")) };

@@ -2,14 +2,16 @@
 //! bundles arrive (Syncthing, Nextcloud, a USB stick copied in) and are read without
 //! anyone pressing "Sync now".
 //!
-//! Changes are debounced (a sync tool writes a file in several steps), then the app
-//! syncs with the key unlocked this run or the passphrase the OS keyring holds. It
-//! never asks: without either, the window is told the key is locked.
+//! Changes are debounced (a sync tool writes a file in several steps); then, if the
+//! folder holds bundles not read yet, the app syncs with the key unlocked this run or
+//! the passphrase the OS keyring holds. It never asks: without either, the window is
+//! told the key is locked. Only creations, writes, renames and removals count: reading
+//! the folder (as sync itself does) must not wake the watch again.
 
 use crate::commands::App;
-use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -19,36 +21,44 @@ const QUIET: Duration = Duration::from_millis(700);
 /// The event the window listens to (`onSync` in backend.ts).
 pub const SYNC_EVENT: &str = "sync";
 
-/// Watches one folder until dropped.
+/// Watches one folder until dropped (the sync thread ends with it).
 pub struct FolderWatch {
-    _debouncer: Debouncer<RecommendedWatcher>,
+    _watcher: RecommendedWatcher,
 }
 
 impl FolderWatch {
     pub fn start(folder: &Path, app: AppHandle) -> Result<FolderWatch, String> {
-        let mut debouncer = new_debouncer(QUIET, move |events: DebounceEventResult| {
-            // Temporary files of an atomic write are not bundles: only names that
-            // stay matter, and the sync itself reads only bundle-shaped names.
-            let relevant = match events {
-                Ok(events) => events.iter().any(|e| !is_temporary(&e.path)),
-                Err(_) => true,
-            };
-            if !relevant {
-                return;
-            }
-            // Our own sync's writes and reads come back here too: they leave nothing
-            // unread, so they end in `None` without touching the window.
-            let Some(event) = app.state::<App>().sync_unattended() else {
-                return;
-            };
-            if let Err(e) = app.emit(SYNC_EVENT, event) {
-                eprintln!("countersign-desktop: could not tell the window about a sync: {e}");
+        let (changed, changes) = mpsc::channel::<()>();
+        let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
+            if event.as_ref().map_or(true, matters) {
+                let _ = changed.send(());
             }
         })
         .map_err(|e| e.to_string())?;
-        debouncer.watcher().watch(folder, RecursiveMode::Recursive).map_err(|e| e.to_string())?;
-        Ok(FolderWatch { _debouncer: debouncer })
+        watcher.watch(folder, RecursiveMode::Recursive).map_err(|e| e.to_string())?;
+        std::thread::spawn(move || {
+            while changes.recv().is_ok() {
+                // Wait for the folder to be quiet.
+                while changes.recv_timeout(QUIET).is_ok() {}
+                let Some(event) = app.state::<App>().sync_unattended() else {
+                    continue;
+                };
+                if let Err(e) = app.emit(SYNC_EVENT, event) {
+                    eprintln!("countersign-desktop: could not tell the window about a sync: {e}");
+                }
+            }
+        });
+        Ok(FolderWatch { _watcher: watcher })
     }
+}
+
+/// A change that may bring a bundle: not an access, not a temporary file of an
+/// atomic write (the rename that follows is what counts).
+fn matters(event: &Event) -> bool {
+    let kind =
+        matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any);
+    let metadata_only = matches!(event.kind, EventKind::Modify(notify::event::ModifyKind::Metadata(_)));
+    kind && !metadata_only && event.paths.iter().any(|p| !is_temporary(p))
 }
 
 fn is_temporary(path: &Path) -> bool {
