@@ -201,8 +201,10 @@ impl App {
         outcome.unwrap_or_else(|error| Some(SyncEvent::Failed { error }))
     }
 
-    /// Replaces the open home (the demo, at first run) by the member's new one.
+    /// Replaces the open home (the demo, at first run) by the member's new one, which
+    /// has no workspace to watch yet.
     fn switch_to(&self, home: Home, key: Option<UnlockedKey>) {
+        *lock(&self.watch) = None;
         *lock(&self.home) = Some(home);
         *lock(&self.key) = key;
     }
