@@ -31,6 +31,20 @@ describe("onboarding with a new key", { timeout: 240_000 }, () => {
     await screenshot(session, "demo-home.png");
   });
 
+  it("shows the demo's members and rules, its decisions and its reports", async () => {
+    await session.press("Members");
+    await waitForText(session, "Bram de Vries");
+    await screenshot(session, "demo-members.png");
+    await session.press("Decisions");
+    await waitForText(session, "Summer of Nix stipends");
+    await screenshot(session, "demo-decisions.png");
+    await session.press("Finance");
+    await session.press("Reports");
+    await waitForText(session, "Budget against actual");
+    await screenshot(session, "demo-reports.png");
+    await session.press("Home");
+  });
+
   it("creates the member's own key and a workspace, leaving the demo", async () => {
     await session.press("Set up your own home");
     await session.fill("Name", "Nora Newcomer");
