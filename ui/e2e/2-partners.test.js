@@ -80,7 +80,6 @@ describe("partners in the desktop app", { timeout: 300_000 }, () => {
   it("warns before a contact is logged when another member has claimed the organisation", async () => {
     await syncNow(session);
     await session.press("Partners");
-    await session.press("Back to the list", { timeoutMs: 1_500 }).catch(() => {});
     const row = await waitFor("Lindqvist Compute in the list", () => session.byText("button", "Lindqvist Compute"));
     await session.click(row);
     await waitFor("its page", () => session.byText("h2", "Lindqvist Compute"));
@@ -92,5 +91,19 @@ describe("partners in the desktop app", { timeout: 300_000 }, () => {
     assert.match(warning, /Frank Fielding/);
     assert.ok(await session.byText("button", "Log anyway"), "the member can still log it, knowingly");
     await screenshot(session, "partner-claim-warning.png");
+    await session.press("Cancel");
+  });
+
+  it("reads what arrives in the shared folder while the app is open, without pressing Sync", async () => {
+    // Erin's key is unlocked for this run (the sync above): the app syncs by itself.
+    await session.click(
+      await waitFor("the way back to the list", () => session.byText("button", "Back to the list", { partial: true })),
+    );
+    cli(homes.frank, ["partner", "add", "Watched Arrival BV", "--kind", "company"]);
+    cli(homes.frank, ["sync"]);
+    await waitFor("Frank's new organisation in Erin's list", () => session.byText("button", "Watched Arrival BV"), {
+      timeoutMs: 30_000,
+    });
+    await screenshot(session, "partners-after-automatic-sync.png");
   });
 });
