@@ -360,11 +360,8 @@ pub async fn import_home(app: AppHandle, path: String, passphrase: String, remem
 }
 
 #[tauri::command]
-pub async fn list_workspaces(folder: String) -> Reply<Vec<String>> {
-    let folder = path(&folder, "shared folder")?;
-    tauri::async_runtime::spawn_blocking(move || Ok(countersign_core::workspace::list_workspaces(&folder)?))
-        .await
-        .map_err(|e| CommandError { code: "internal".into(), message: e.to_string() })?
+pub async fn list_workspaces(app: AppHandle, folder: String) -> Reply<Vec<String>> {
+    run_app(app, move |_| Ok(countersign_core::workspace::list_workspaces(&path(&folder, "shared folder")?)?)).await
 }
 
 #[tauri::command]

@@ -222,7 +222,7 @@ const HARDWARE_PAYMENT: u64 = 9_000_001;
 /// An Open Collective export (recommended layout) of two years up to `today`:
 /// monthly sponsorships and backers with their processor fees, hosting, travel,
 /// events and summer stipends, and one build-farm payment.
-pub fn opencollective_export(today: NaiveDate) -> String {
+fn opencollective_export(today: NaiveDate) -> String {
     let mut out = String::from(
         "datetime,effectiveDate,legacyId,group,type,kind,description,amount,netAmount,currency,accountSlug,oppositeAccountSlug,oppositeAccountName,expenseType,accountingCategoryCode\n",
     );
@@ -436,6 +436,9 @@ mod tests {
         let found = home.transaction_page(&search).expect("search");
         assert_eq!(found.total as usize, all.iter().filter(|t| t.counterparty.as_deref() == Some("fastly")).count());
         assert_eq!(found.rows.len(), 5);
+        let past = home.transaction_page(&TransactionFilter { offset: Some(100_000), ..search }).expect("past the end");
+        assert!(past.rows.is_empty());
+        assert_eq!(past.total, found.total, "scrolled past the end, the count is still given");
         assert_eq!(years.into_iter().collect::<Vec<_>>(), [2025, 2026]);
     }
 }

@@ -781,7 +781,7 @@ impl Home {
 
     /// Transactions, newest first.
     pub fn transactions(&self, filter: &TransactionFilter) -> Result<Vec<TransactionView>> {
-        self.query_transactions(filter, None, filter.offset.unwrap_or(0))
+        Ok(self.query_transactions(filter, None, filter.offset.unwrap_or(0), false)?.0)
     }
 
     /// One window of the transaction list (`limit` rows from `offset`, newest first)
@@ -793,8 +793,13 @@ impl Home {
     pub fn transaction_page(&self, filter: &TransactionFilter) -> Result<TransactionPage> {
         let offset = filter.offset.unwrap_or(0);
         if search_pattern(filter).is_some() {
-            let total = self.count_transactions(filter)?;
-            return Ok(TransactionPage { total, offset, rows: self.transactions(filter)? });
+            // A search scans the rows anyway: the same scan counts them.
+            let (rows, total) = self.query_transactions(filter, None, offset, true)?;
+            let total = match total {
+                Some(total) => total,
+                None => self.count_transactions(filter)?, // scrolled past the end
+            };
+            return Ok(TransactionPage { total, offset, rows });
         }
         let sql = format!(
             "SELECT year, month, sum(count) FROM finance_totals t
@@ -819,7 +824,7 @@ impl Home {
             skip -= count;
         }
         let rows = match before {
-            Some(before) => self.query_transactions(filter, Some(before), skip as u32)?,
+            Some(before) => self.query_transactions(filter, Some(before), skip as u32, false)?.0,
             None => Vec::new(),
         };
         Ok(TransactionPage { total, offset, rows })
@@ -832,13 +837,15 @@ impl Home {
         Ok(total as u64)
     }
 
-    /// Transactions matching `filter` dated on or before `before`, from `offset`.
+    /// Transactions matching `filter` dated on or before `before`, from `offset`; with
+    /// `count`, also how many match in all (`None` when the window is empty).
     fn query_transactions(
         &self,
         filter: &TransactionFilter,
         before: Option<String>,
         offset: u32,
-    ) -> Result<Vec<TransactionView>> {
+        count: bool,
+    ) -> Result<(Vec<TransactionView>, Option<u64>)> {
         let (matches, mut values) = transaction_matches(filter, before);
         let limit = values.len() + 1;
         values.push(rusqlite::types::Value::Integer(filter.limit.map(i64::from).unwrap_or(-1)));
@@ -846,14 +853,19 @@ impl Home {
         let sql = format!(
             "SELECT t.id, t.source, t.date, t.account, t.kind, t.category, t.description, t.gross, t.net,
                t.currency, {FUND_OF} AS fund, t.grp, t.counterparty, t.counterparty_name,
-               (SELECT min(decision) FROM decision_links l WHERE l.tx = t.id)
+               (SELECT min(decision) FROM decision_links l WHERE l.tx = t.id), {}
              FROM transactions t
              WHERE {matches}
              ORDER BY t.date DESC, t.id DESC LIMIT ?{limit} OFFSET ?{}",
+            if count { "count(*) OVER ()" } else { "NULL" },
             limit + 1
         );
+        let mut total = None;
         let mut stmt = self.db().prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            if let Some(n) = r.get::<_, Option<i64>>(15)? {
+                total = Some(n.max(0) as u64);
+            }
             let source: String = r.get(1)?;
             Ok(TransactionView {
                 id: r.get(0)?,
@@ -873,7 +885,8 @@ impl Home {
                 decision: r.get(14)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = rows.collect::<rusqlite::Result<_>>()?;
+        Ok((rows, total))
     }
 
     /// Counts a source account (`SOURCE:ACCOUNT`) towards `fund`.
