@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "map_fund",
     "budgets",
     "set_budget",
+    "scopes",
     "report_available",
     "report_budget",
     "report_income",

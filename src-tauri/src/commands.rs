@@ -25,6 +25,7 @@ use countersign_core::report::{
     ReportRequest,
 };
 use countersign_core::rules::Choice;
+use countersign_core::scope::{Scope, ScopeInfo};
 use countersign_core::sync::{SyncEvent, SyncReport, SyncStatus};
 use countersign_core::workspace::WorkspaceInfo;
 use countersign_core::{Clock, Error, Home};
@@ -456,12 +457,14 @@ pub async fn import_finance(
     app: AppHandle,
     source: Source,
     path: String,
+    scope: Option<Scope>,
     progress: Channel<ImportProgress>,
 ) -> Reply<ImportSummary> {
     run(app, move |_, home| {
         let path = self::path(&path, "export file")?;
+        let scope = scope.unwrap_or_else(Scope::finance);
         // A window closed mid-import only stops the progress messages, not the import.
-        Ok(home.import_finance(source, &path, &mut |p| {
+        Ok(home.import_finance(source, &path, &scope, &mut |p| {
             let _ = progress.send(p);
         })?)
     })
@@ -474,8 +477,8 @@ pub async fn fund_accounts(app: AppHandle) -> Reply<Vec<FundAccount>> {
 }
 
 #[tauri::command]
-pub async fn map_fund(app: AppHandle, account: String, fund: String) -> Reply<FundAccount> {
-    run(app, move |_, home| Ok(home.map_fund(&account, &fund)?)).await
+pub async fn map_fund(app: AppHandle, account: String, fund: String, scope: Option<Scope>) -> Reply<FundAccount> {
+    run(app, move |_, home| Ok(home.map_fund(&account, &fund, &scope.unwrap_or_else(Scope::finance))?)).await
 }
 
 #[tauri::command]
@@ -490,8 +493,16 @@ pub async fn set_budget(
     year: i32,
     amount: String,
     currency: String,
+    scope: Option<Scope>,
 ) -> Reply<BudgetLine> {
-    run(app, move |_, home| Ok(home.set_budget(&fund, year, &amount, &currency)?)).await
+    let scope = scope.unwrap_or_else(Scope::finance);
+    run(app, move |_, home| Ok(home.set_budget(&fund, year, &amount, &currency, &scope)?)).await
+}
+
+/// The scopes of the rules in force, who reads each, and whether this member does.
+#[tauri::command]
+pub async fn scopes(app: AppHandle) -> Reply<Vec<ScopeInfo>> {
+    run(app, |_, home| Ok(home.scopes()?)).await
 }
 
 #[tauri::command]
@@ -663,6 +674,7 @@ macro_rules! all_commands {
             commands::map_fund,
             commands::budgets,
             commands::set_budget,
+            commands::scopes,
             commands::report_available,
             commands::report_budget,
             commands::report_income,

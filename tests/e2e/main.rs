@@ -1,6 +1,7 @@
 //! End-to-end scenarios driving the real `countersign` binary, one home per member.
 //! One test binary for the whole crate (modules below), as the style guide asks.
 
+mod access;
 mod decisions;
 mod finance;
 mod home;

@@ -5,6 +5,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use countersign_core::finance::{ImportProgress, ImportStage, Source, TransactionFilter};
 use countersign_core::report::{self, BalanceBy, Period};
+use countersign_core::scope::Scope;
 use countersign_core::Home;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -46,10 +47,20 @@ pub enum FinanceCommand {
 pub enum ImportCommand {
     /// An Open Collective transactions CSV (any of its column layouts).
     #[command(name = "opencollective")]
-    OpenCollective { file: PathBuf },
+    OpenCollective {
+        file: PathBuf,
+        /// Who may read the rows: a scope your role reads.
+        #[arg(long, default_value = "finance", value_parser = crate::parse_scope)]
+        scope: Scope,
+    },
     /// e-boekhouden: a folder of saved API responses (ledger, costcenter, relation, mutation *.json) or a ledger-card export.
     #[command(name = "eboekhouden")]
-    Eboekhouden { path: PathBuf },
+    Eboekhouden {
+        path: PathBuf,
+        /// Who may read the rows: a scope your role reads.
+        #[arg(long, default_value = "finance", value_parser = crate::parse_scope)]
+        scope: Scope,
+    },
 }
 
 #[derive(Subcommand)]
@@ -59,6 +70,9 @@ pub enum FundCommand {
         #[arg(value_name = "SOURCE_ACCOUNT")]
         account: String,
         fund: String,
+        /// Who may read the mapping.
+        #[arg(long, default_value = "finance", value_parser = crate::parse_scope)]
+        scope: Scope,
     },
     /// List source accounts and their funds.
     List,
@@ -75,6 +89,9 @@ pub enum BudgetCommand {
         amount: String,
         #[arg(long, default_value = "EUR")]
         currency: String,
+        /// Who may read the budget line.
+        #[arg(long, default_value = "finance", value_parser = crate::parse_scope)]
+        scope: Scope,
     },
     /// List budget lines.
     List {
@@ -170,9 +187,9 @@ fn source(text: Option<String>) -> Result<Option<Source>> {
 pub fn finance(home: &mut Home, command: FinanceCommand, out: &Output) -> Result<()> {
     match command {
         FinanceCommand::Import(command) => {
-            let (source, path) = match command {
-                ImportCommand::OpenCollective { file } => (Source::OpenCollective, file),
-                ImportCommand::Eboekhouden { path } => (Source::Eboekhouden, path),
+            let (source, path, scope) = match command {
+                ImportCommand::OpenCollective { file, scope } => (Source::OpenCollective, file, scope),
+                ImportCommand::Eboekhouden { path, scope } => (Source::Eboekhouden, path, scope),
             };
             let bar = out.wants_progress().then(|| {
                 let bar = ProgressBar::new(0);
@@ -194,7 +211,7 @@ pub fn finance(home: &mut Home, command: FinanceCommand, out: &Output) -> Result
                     bar.set_position(p.done);
                 }
             };
-            let summary = home.import_finance(source, &path, &mut report);
+            let summary = home.import_finance(source, &path, &scope, &mut report);
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
@@ -204,8 +221,8 @@ pub fn finance(home: &mut Home, command: FinanceCommand, out: &Output) -> Result
             let filter = TransactionFilter { year, source: source(from)?, fund, search, limit: Some(limit), offset };
             out.transactions(&home.transactions(&filter)?);
         }
-        FinanceCommand::Fund(FundCommand::Map { account, fund }) => {
-            out.fund_accounts(&[home.map_fund(&account, &fund)?])
+        FinanceCommand::Fund(FundCommand::Map { account, fund, scope }) => {
+            out.fund_accounts(&[home.map_fund(&account, &fund, &scope)?])
         }
         FinanceCommand::Fund(FundCommand::List) => out.fund_accounts(&home.fund_accounts()?),
         FinanceCommand::Budget(command) => budget(home, command, out)?,
@@ -216,8 +233,8 @@ pub fn finance(home: &mut Home, command: FinanceCommand, out: &Output) -> Result
 
 pub fn budget(home: &mut Home, command: BudgetCommand, out: &Output) -> Result<()> {
     match command {
-        BudgetCommand::Set { fund, year, amount, currency } => {
-            out.budgets(&[home.set_budget(&fund, year, &amount, &currency)?])
+        BudgetCommand::Set { fund, year, amount, currency, scope } => {
+            out.budgets(&[home.set_budget(&fund, year, &amount, &currency, &scope)?])
         }
         BudgetCommand::List { year } => out.budgets(&home.budgets(year)?),
     }

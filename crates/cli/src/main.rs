@@ -16,6 +16,7 @@ use countersign_core::keyring::PassphraseKeyring;
 use countersign_core::partner::{Kind, NewContact, NewInteraction, NewPartner, PartnerFilter, PartnerUpdate, Stage};
 use countersign_core::roster::{Role, RosterMember};
 use countersign_core::rules::Choice;
+use countersign_core::scope::Scope;
 use countersign_core::{Clock, Home, SystemClock};
 use render::Output;
 use std::io::IsTerminal;
@@ -150,6 +151,9 @@ struct DecisionFields {
     /// The closing date (YYYY-MM-DD) [default: 30 days from today].
     #[arg(long, value_parser = parse_date)]
     closes: Option<chrono::NaiveDate>,
+    /// Who may read it, its votes and links [default: all].
+    #[arg(long, value_parser = parse_scope)]
+    scope: Option<Scope>,
 }
 
 #[derive(Subcommand)]
@@ -238,6 +242,9 @@ enum RulesCommand {
         /// Months after which approved funding expires.
         #[arg(long)]
         funding_expiry_months: Option<u32>,
+        /// The scopes a role may read: `--access ROLE=SCOPE,SCOPE` (repeat), e.g. `--access treasurer=finance,board`.
+        #[arg(long = "access", value_name = "ROLE=SCOPES")]
+        access: Vec<String>,
         #[arg(long, value_parser = parse_date)]
         closes: Option<chrono::NaiveDate>,
     },
@@ -284,6 +291,9 @@ enum PartnerCommand {
         tags: Vec<String>,
         #[arg(long)]
         website: Option<String>,
+        /// Who may read the record and its notes: all (default), board, finance, …
+        #[arg(long, value_parser = parse_scope)]
+        scope: Option<Scope>,
     },
     /// List organisations, filtered and paged.
     List {
@@ -297,6 +307,9 @@ enum PartnerCommand {
         /// Owner fingerprint, or `me`.
         #[arg(long)]
         owner: Option<String>,
+        /// Only records of this scope.
+        #[arg(long, value_parser = parse_scope)]
+        scope: Option<Scope>,
         #[arg(long)]
         limit: Option<u32>,
         #[arg(long)]
@@ -324,6 +337,10 @@ enum PartnerCommand {
         /// The organisation's Open Collective account (slug), to match its contributions; empty clears.
         #[arg(long, value_name = "SLUG")]
         opencollective: Option<String>,
+        /// Move the record to another scope: its readers get it as it stands, and
+        /// later changes travel there. Those who could read it before keep what they had.
+        #[arg(long, value_parser = parse_scope)]
+        scope: Option<Scope>,
     },
     /// Contact people at an organisation.
     #[command(subcommand)]
@@ -348,6 +365,9 @@ enum PartnerCommand {
         /// Log it even though another member has claimed the organisation.
         #[arg(long)]
         force: bool,
+        /// Who may read this note [default: the organisation's scope]; e.g. board on a public record.
+        #[arg(long, value_parser = parse_scope)]
+        scope: Option<Scope>,
     },
     /// Claim an organisation for outreach, so nobody else approaches it unannounced.
     Claim {
@@ -371,7 +391,15 @@ enum ContactCommand {
         email: Option<String>,
         #[arg(long)]
         role: Option<String>,
+        /// Who may read this contact [default: the organisation's scope].
+        #[arg(long, value_parser = parse_scope)]
+        scope: Option<Scope>,
     },
+}
+
+/// A scope name as typed on the command line (whether it exists is the core's check).
+pub fn parse_scope(text: &str) -> Result<Scope, String> {
+    Scope::parse(text).map_err(|e| e.to_string())
 }
 
 fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
@@ -555,23 +583,24 @@ fn workspace(dir: &Path, command: WorkspaceCommand, passphrases: &passphrase::So
 fn partner(dir: &Path, command: PartnerCommand, out: &Output) -> Result<()> {
     let mut home = open(dir)?;
     match command {
-        PartnerCommand::Add { name, kind, stage, tags, website } => {
-            let request = NewPartner { name, kind: kind.parse()?, stage: stage.parse()?, tags, website };
+        PartnerCommand::Add { name, kind, stage, tags, website, scope } => {
+            let request = NewPartner { name, kind: kind.parse()?, stage: stage.parse()?, tags, website, scope };
             out.partner(&home.add_partner(request)?);
         }
-        PartnerCommand::List { stage, tag, search, owner, limit, offset } => {
+        PartnerCommand::List { stage, tag, search, owner, scope, limit, offset } => {
             let filter = PartnerFilter {
                 stage: stage.as_deref().map(str::parse::<Stage>).transpose()?,
                 tag,
                 search,
                 owner,
+                scope,
                 limit,
                 offset,
             };
             out.partners(&home.list_partners(&filter)?);
         }
         PartnerCommand::Show { name } => out.partner_detail(&home.partner_detail(&name)?),
-        PartnerCommand::Set { name, stage, owner, notes, kind, website, tags, opencollective } => {
+        PartnerCommand::Set { name, stage, owner, notes, kind, website, tags, opencollective, scope } => {
             let update = PartnerUpdate {
                 kind: kind.as_deref().map(str::parse::<Kind>).transpose()?,
                 stage: stage.as_deref().map(str::parse::<Stage>).transpose()?,
@@ -580,14 +609,15 @@ fn partner(dir: &Path, command: PartnerCommand, out: &Output) -> Result<()> {
                 notes,
                 opencollective,
                 tags: (!tags.is_empty()).then_some(tags),
+                scope,
             };
             out.partner(&home.update_partner(&name, update)?);
         }
-        PartnerCommand::Contact(ContactCommand::Add { name, person, email, role }) => {
-            out.partner_detail(&home.add_contact(&name, NewContact { name: person, email, role })?);
+        PartnerCommand::Contact(ContactCommand::Add { name, person, email, role, scope }) => {
+            out.partner_detail(&home.add_contact(&name, NewContact { name: person, email, role, scope })?);
         }
-        PartnerCommand::Log { name, channel, summary, date, next_step, due, force } => {
-            let entry = NewInteraction { channel, summary, date, next_step, due, force };
+        PartnerCommand::Log { name, channel, summary, date, next_step, due, force, scope } => {
+            let entry = NewInteraction { channel, summary, date, next_step, due, force, scope };
             out.partner_detail(&home.log_interaction(&name, entry)?);
         }
         PartnerCommand::Claim { name, days, force } => out.claim(&home.claim_partner(&name, days, force)?),
@@ -611,6 +641,7 @@ impl DecisionFields {
             currency: self.currency,
             fund: self.fund,
             closes: self.closes,
+            scope: self.scope,
         })
     }
 }
@@ -677,7 +708,7 @@ fn rules(dir: &Path, command: RulesCommand, out: &Output) -> Result<()> {
     let mut home = open(dir)?;
     match command {
         RulesCommand::Show => out.rules(&home.rules()?),
-        RulesCommand::Set { rules, funding_expiry_months, closes } => {
+        RulesCommand::Set { rules, funding_expiry_months, access, closes } => {
             let mut set = home.rules()?;
             for entry in rules {
                 let Some((kind, rule)) = entry.split_once('=') else {
@@ -691,6 +722,20 @@ fn rules(dir: &Path, command: RulesCommand, out: &Output) -> Result<()> {
             }
             if let Some(months) = funding_expiry_months {
                 set.funding_expiry_months = months;
+            }
+            for entry in access {
+                let Some((role, scopes)) = entry.split_once('=') else {
+                    anyhow::bail!(
+                        "write each access rule as ROLE=SCOPES, e.g. --access treasurer=finance,all (got \"{entry}\")"
+                    );
+                };
+                let role: Role = role.parse()?;
+                let scopes = scopes
+                    .split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| Scope::parse(s).map(String::from))
+                    .collect::<countersign_core::Result<Vec<String>>>()?;
+                set.access.insert(role.as_str().to_string(), scopes);
             }
             out.decision_id(&home.propose_change(Change::RulesSet { rules: set }, closes)?);
         }

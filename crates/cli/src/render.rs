@@ -7,7 +7,8 @@ use countersign_core::error::ErrorReport;
 use countersign_core::finance::{BudgetLine, FundAccount, ImportSummary, TransactionView};
 use countersign_core::home::HomeInfo;
 use countersign_core::partner::{ClaimOutcome, PartnerDetail, PartnerSummary};
-use countersign_core::roster::RuleSet;
+use countersign_core::roster::{Role, RuleSet};
+use countersign_core::scope::Scope;
 use countersign_core::sync::{FileIssue, Fork, SyncReport, SyncStatus};
 use countersign_core::workspace::WorkspaceInfo;
 use serde::Serialize;
@@ -246,7 +247,7 @@ impl Output {
         if self.json {
             return self.json(partner);
         }
-        self.print(&format!("{} ({}, {})\n", partner.name, partner.kind, partner.stage));
+        self.print(&format!("{} ({}, {}, scope {})\n", partner.name, partner.kind, partner.stage, partner.scope));
     }
 
     pub fn partners(&self, partners: &[PartnerSummary]) {
@@ -265,6 +266,7 @@ impl Output {
             "TAGS",
             "LAST CONTACT",
             "CLAIMED BY",
+            "SCOPE",
         ]);
         for p in partners {
             table.add_row([
@@ -275,6 +277,7 @@ impl Output {
                 p.tags.join(", "),
                 p.last_contact.map(|d| d.to_string()).unwrap_or_default(),
                 p.claims.iter().map(|c| format!("{} until {}", c.member, c.until)).collect::<Vec<_>>().join("; "),
+                p.scope.to_string(),
             ]);
         }
         let count = partners.len();
@@ -292,6 +295,7 @@ impl Output {
                 text.push_str(&format!("  {label:<9}{value}\n"));
             }
         };
+        field("scope", format!("{} (who may read it)", p.scope));
         field("website", p.website.clone().unwrap_or_default());
         field("owner", p.owner.as_ref().map(ToString::to_string).unwrap_or_default());
         field("tags", p.tags.join(", "));
@@ -306,14 +310,15 @@ impl Output {
         for c in &detail.contacts {
             let email = c.email.as_deref().map(|e| format!(" <{e}>")).unwrap_or_default();
             let role = c.role.as_deref().map(|r| format!(", {r}")).unwrap_or_default();
-            text.push_str(&format!("  {}{email}{role}\n", c.name));
+            text.push_str(&format!("  {}{email}{role}{}\n", c.name, scope_mark(&c.scope, &p.scope)));
         }
         text.push_str("\nContact log (newest first)\n");
         if detail.interactions.is_empty() {
             text.push_str("  none yet\n");
         }
         for i in &detail.interactions {
-            text.push_str(&format!("  {}  {:<8} {}: {}\n", i.date, i.channel, i.member, i.summary));
+            let mark = scope_mark(&i.scope, &p.scope);
+            text.push_str(&format!("  {}  {:<8} {}: {}{mark}\n", i.date, i.channel, i.member, i.summary));
             if let Some(next) = &i.next_step {
                 let due = i.due.map(|d| format!(" (due {d})")).unwrap_or_default();
                 text.push_str(&format!("  {:<10}  next: {next}{due}\n", ""));
@@ -365,6 +370,7 @@ impl Output {
         issues(&mut text, "Waiting", &report.waiting);
         issues(&mut text, "Rejected", &report.rejected);
         forks(&mut text, &report.forks);
+        sealed(&mut text, report.sealed);
         self.print(&text);
     }
 
@@ -380,6 +386,7 @@ impl Output {
         issues(&mut text, "Waiting", &status.waiting);
         issues(&mut text, "Rejected", &status.rejected);
         forks(&mut text, &status.forks);
+        sealed(&mut text, status.sealed);
         self.print(&text);
     }
 }
@@ -399,7 +406,10 @@ impl Output {
             return self.json(d);
         }
         let s = &d.summary;
-        let mut text = format!("{}  [{}]\n  id:       {}\n  kind:     {}\n", s.title, s.status, s.id, s.kind);
+        let mut text = format!(
+            "{}  [{}]\n  id:       {}\n  kind:     {}\n  scope:    {}\n",
+            s.title, s.status, s.id, s.kind, s.scope
+        );
         if let (Some(amount), Some(currency)) = (&s.amount, &s.currency) {
             text.push_str(&format!("  amount:   {amount} {currency}\n"));
         }
@@ -451,7 +461,7 @@ impl Output {
         }
         let mut table = Table::new();
         table.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Dynamic);
-        table.set_header(vec!["ID", "STATUS", "KIND", "TITLE", "AMOUNT", "VOTES", "CLOSES", ""]);
+        table.set_header(vec!["ID", "STATUS", "KIND", "TITLE", "AMOUNT", "VOTES", "CLOSES", "SCOPE", ""]);
         for d in list {
             let amount = match (&d.amount, &d.currency) {
                 (Some(a), Some(c)) => format!("{a} {c}"),
@@ -465,6 +475,7 @@ impl Output {
                 amount,
                 format!("{}/{}/{}", d.approvals, d.objections, d.abstentions),
                 d.closes.to_string(),
+                d.scope.to_string(),
                 if d.needs_me { "needs you".into() } else { String::new() },
             ]);
         }
@@ -494,9 +505,16 @@ impl Output {
             "\nApproved funding expires after {} months.\n\nWho reads what\n",
             rules.funding_expiry_months
         ));
-        for (role, scopes) in &rules.access {
-            text.push_str(&format!("  {role:<20} {}\n", scopes.join(", ")));
+        for role in Role::ALL {
+            let scopes: Vec<String> =
+                rules.scopes().into_iter().filter(|s| rules.reads(*role, s)).map(|s| s.to_string()).collect();
+            text.push_str(&format!("  {:<20} {}\n", role.as_str(), scopes.join(", ")));
         }
+        text.push_str(
+            "\nEvery role reads `all`. Bundles of a scope are encrypted only to the members whose role reads it.\n\
+             Removing a member or changing their role stops new bundles from reaching them; what they\n\
+             could read before stays readable to them.\n",
+        );
         self.print(&text);
     }
 }
@@ -505,6 +523,23 @@ fn issues(text: &mut String, label: &str, list: &[FileIssue]) {
     text.push_str(&format!("{label}: {}\n", list.len()));
     for issue in list {
         text.push_str(&format!("  {}\n    {}\n", issue.file, issue.reason));
+    }
+}
+
+/// A note or contact's scope, when it differs from its organisation's.
+fn scope_mark(scope: &Scope, record: &Scope) -> String {
+    if scope == record {
+        String::new()
+    } else {
+        format!("  [{scope}]")
+    }
+}
+
+fn sealed(text: &mut String, count: u32) {
+    if count > 0 {
+        text.push_str(&format!(
+            "Sealed: {count} bundle(s) for scopes your role does not read (left unopened; not an error)\n"
+        ));
     }
 }
 

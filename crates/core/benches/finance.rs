@@ -14,6 +14,7 @@ use countersign_core::home::KeySource;
 use countersign_core::key::Passphrase;
 use countersign_core::report::{BalanceBy, Period};
 use countersign_core::roster::{Role, RosterMember};
+use countersign_core::scope::Scope;
 use countersign_core::{Home, SystemClock};
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
@@ -150,17 +151,17 @@ fn run(rows: usize, root: &Path, hledger_max: usize) {
 
     let mut home = home(root, &format!("treasurer{rows}"));
     let t = Instant::now();
-    let summary = home.import_finance(Source::OpenCollective, &csv, &mut |_| {}).unwrap();
+    let summary = home.import_finance(Source::OpenCollective, &csv, &Scope::finance(), &mut |_| {}).unwrap();
     let import = t.elapsed();
     assert_eq!(summary.added as usize, rows);
     println!("import: {:.2} s ({:.0} rows/s)", import.as_secs_f64(), rows as f64 / import.as_secs_f64());
     let t = Instant::now();
-    let again = home.import_finance(Source::OpenCollective, &csv, &mut |_| {}).unwrap();
+    let again = home.import_finance(Source::OpenCollective, &csv, &Scope::finance(), &mut |_| {}).unwrap();
     println!("re-import, nothing changed: {:.2} s ({} unchanged)", t.elapsed().as_secs_f64(), again.unchanged);
 
-    home.map_fund("opencollective:summer-of-nix", "summer").unwrap();
-    home.set_budget("infra", 2025, "250000", "EUR").unwrap();
-    home.set_budget("summer", 2025, "80000", "EUR").unwrap();
+    home.map_fund("opencollective:summer-of-nix", "summer", &Scope::finance()).unwrap();
+    home.set_budget("infra", 2025, "250000", "EUR", &Scope::finance()).unwrap();
+    home.set_budget("summer", 2025, "80000", "EUR", &Scope::finance()).unwrap();
 
     let threshold = Decimal::from(4000);
     let reports: Vec<(&str, Box<dyn Fn(&Home)>)> = vec![

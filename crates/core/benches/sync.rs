@@ -80,7 +80,7 @@ fn main() {
                 }
             });
         }
-        writer.commit(bodies).unwrap();
+        writer.commit(&countersign_core::scope::Scope::all(), bodies).unwrap();
         writer.write_pending(&writer_key, OPS_PER_BUNDLE).unwrap();
     }
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());

@@ -28,6 +28,7 @@ pub fn typescript() -> Vec<(String, String)> {
     };
     use crate::roster::{MemberInfo, Role, RuleSet};
     use crate::rules::Choice;
+    use crate::scope::{Scope, ScopeInfo};
     use crate::sync::{BundleRef, FileIssue, Fork, SyncEvent, SyncReport, SyncStatus};
     use crate::workspace::WorkspaceInfo;
     let cfg = Config::new().with_large_int("number");
@@ -61,6 +62,8 @@ pub fn typescript() -> Vec<(String, String)> {
         Role,
         MemberInfo,
         RuleSet,
+        Scope,
+        ScopeInfo,
         WorkspaceInfo,
         BundleRef,
         FileIssue,

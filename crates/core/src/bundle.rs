@@ -10,6 +10,7 @@
 
 use crate::operation::{Fingerprint, Operation};
 use crate::roster::{RosterMember, RuleSet};
+use crate::scope::Scope;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -63,8 +64,9 @@ pub struct BundlePayload {
     /// Causal context: for every chain (`<fingerprint>/<device>`) the author had
     /// applied when writing, the highest seq applied.
     pub heads: BTreeMap<String, u64>,
-    /// Who may read it; bundles are encrypted only to members whose role reads it.
-    pub scope: String,
+    /// Who may read it: every operation in it has this scope, and it is encrypted only
+    /// to the members whose role reads it.
+    pub scope: Scope,
     pub ops: Vec<Operation>,
 }
 

@@ -21,6 +21,7 @@ use crate::operation::{Fingerprint, OpBody, OpId, Operation};
 use crate::partner::MemberRef;
 use crate::roster::{Role, RosterMember, RuleSet};
 use crate::rules::{Choice, Outcome};
+use crate::scope::Scope;
 use chrono::{DateTime, Days, Months, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, Transaction};
 use rust_decimal::Decimal;
@@ -250,8 +251,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
     match &op.body {
         OpBody::DecisionPropose { document } => {
             tx.prepare_cached(
-                "INSERT OR IGNORE INTO decision_versions (hash, decision, version, kind, author, doc, hlc_ms, hlc_n)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR IGNORE INTO decision_versions (hash, decision, version, kind, author, doc, hlc_ms, hlc_n, scope)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 document.content_hash(),
@@ -261,7 +262,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
                 op.author.as_str(),
                 String::from_utf8_lossy(&document.to_bytes()),
                 op.hlc.ms,
-                op.hlc.n
+                op.hlc.n,
+                op.scope.as_str()
             ])?;
         }
         OpBody::DecisionVote { decision, version, choice, reason, signature, seen } => {
@@ -322,6 +324,9 @@ pub struct Record {
     pub votes: Vec<Vote>,
     /// Withdrawals by the proposer: their clock readings.
     pub withdrawals: Vec<Hlc>,
+    /// Who may read it: the scope its first version was proposed in. Amendments, votes,
+    /// withdrawals and links travel in it too.
+    pub scope: Scope,
 }
 
 impl Record {
@@ -346,14 +351,23 @@ impl Record {
 pub fn load(conn: &Connection, id: &str) -> Result<Option<Record>> {
     let mut versions = Vec::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT hash, doc, hlc_ms, hlc_n FROM decision_versions WHERE decision = ?1 ORDER BY hlc_ms, hlc_n, hash",
+        "SELECT hash, doc, hlc_ms, hlc_n, scope FROM decision_versions WHERE decision = ?1 ORDER BY hlc_ms, hlc_n, hash",
     )?;
     let rows = stmt.query_map([id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, Hlc { ms: r.get(2)?, n: r.get(3)? }))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            Hlc { ms: r.get(2)?, n: r.get(3)? },
+            r.get::<_, String>(4)?,
+        ))
     })?;
+    let mut scope = None;
     for row in rows {
-        let (hash, doc, hlc) = row?;
+        let (hash, doc, hlc, doc_scope) = row?;
         let doc: DecisionDoc = canonical::from_bytes(doc.as_bytes())?;
+        if doc.decision.is_none() || scope.is_none() {
+            scope = Some(Scope::parse(&doc_scope)?);
+        }
         versions.push((hlc, hash, doc));
     }
     if versions.is_empty() {
@@ -396,7 +410,8 @@ pub fn load(conn: &Connection, id: &str) -> Result<Option<Record>> {
     for row in rows {
         withdrawn_by.push(row?);
     }
-    let mut record = Record { id: id.to_string(), versions, votes, withdrawals: Vec::new() };
+    let scope = scope.unwrap_or_default();
+    let mut record = Record { id: id.to_string(), versions, votes, withdrawals: Vec::new(), scope };
     let proposer = record.first().map(|d| d.proposer.to_string());
     record.withdrawals =
         withdrawn_by.into_iter().filter(|(m, _)| Some(m) == proposer.as_ref()).map(|(_, hlc)| hlc).collect();
@@ -585,6 +600,8 @@ pub struct DecisionSummary {
     pub abstentions: u32,
     /// Whether it is open and this member may vote and has not voted on this version.
     pub needs_me: bool,
+    /// Who may read it.
+    pub scope: Scope,
 }
 
 /// A vote as shown, with whether its signature verifies.
@@ -632,6 +649,10 @@ pub struct NewDecision {
     pub fund: Option<String>,
     /// Defaults to 30 days from today.
     pub closes: Option<NaiveDate>,
+    /// Who may read it; `all` when absent. Roster and rules decisions are always `all`:
+    /// every member checks the roster.
+    #[serde(default)]
+    pub scope: Option<Scope>,
 }
 
 /// A roster change as a form sends it (the desktop's members view).
@@ -713,9 +734,17 @@ impl Home {
             head.apply_change(change, &BTreeMap::new())
                 .map_err(|reason| Error::invalid("roster change", &change.describe(), reason))?;
         }
+        let scope = request.scope.clone().unwrap_or_default();
+        if kind.is_governance() && !scope.is_all() {
+            return Err(Error::invalid(
+                "scope",
+                scope.as_str(),
+                "roster and rules decisions are read by every member (scope all): everyone checks the roster",
+            ));
+        }
         let doc = self.draft(&workspace, head, kind, request, None, change)?;
         let id = doc.content_hash();
-        self.commit(vec![OpBody::DecisionPropose { document: doc }])?;
+        self.commit(&scope, vec![OpBody::DecisionPropose { document: doc }])?;
         Ok(id)
     }
 
@@ -781,13 +810,24 @@ impl Home {
             currency: request.currency.or_else(|| current.currency.clone()),
             fund: request.fund.or_else(|| current.fund.clone()),
             closes: request.closes.or(Some(current.closes)),
+            scope: None,
         };
+        if request.scope.as_ref().is_some_and(|s| *s != record.scope) {
+            return Err(Error::invalid(
+                "scope",
+                request.scope.as_ref().map_or("", Scope::as_str),
+                format!(
+                    "an amendment stays in the decision's scope ({}); propose a new decision instead",
+                    record.scope
+                ),
+            ));
+        }
         let base =
             if current.kind.is_governance() { gov.head() } else { gov.by_hash(&current.base).unwrap_or(gov.head()) };
         let mut doc = self.draft(&workspace, base, current.kind, merged, Some((&id, hash)), current.change.clone())?;
         doc.version = record.versions.iter().map(|(_, _, d)| d.version).max().unwrap_or(1) + 1;
         let new_hash = doc.content_hash();
-        self.commit(vec![OpBody::DecisionPropose { document: doc }])?;
+        self.commit(&record.scope, vec![OpBody::DecisionPropose { document: doc }])?;
         Ok(new_hash)
     }
 
@@ -876,14 +916,10 @@ impl Home {
         // For roster changes: what this member had seen of every chain, which fixes the
         // point from which a removed member's bundles are refused.
         let seen = doc.kind.is_governance().then(|| crate::sync::applied_heads(self.db())).transpose()?;
-        self.commit(vec![OpBody::DecisionVote {
-            decision: id.clone(),
-            version: hash.clone(),
-            choice,
-            reason,
-            signature,
-            seen,
-        }])?;
+        self.commit(
+            &record.scope,
+            vec![OpBody::DecisionVote { decision: id.clone(), version: hash.clone(), choice, reason, signature, seen }],
+        )?;
         if doc.kind.is_governance() {
             self.settle_governance()?;
         }
@@ -922,7 +958,7 @@ impl Home {
         if eval.status != Status::Open {
             return Err(Error::DecisionClosed { decision: id, status: eval.status.to_string() });
         }
-        self.commit(vec![OpBody::DecisionWithdraw { decision: id }])?;
+        self.commit(&record.scope, vec![OpBody::DecisionWithdraw { decision: id }])?;
         Ok(())
     }
 
@@ -997,6 +1033,7 @@ impl Home {
             objections: eval.objections,
             abstentions: eval.abstentions,
             needs_me: eval.status == Status::Open && eval.eligible.contains(me) && !voted,
+            scope: record.scope.clone(),
         }
     }
 
@@ -1089,6 +1126,7 @@ mod tests {
             versions: vec![(Hlc { ms: 0, n: 0 }, hash, doc)],
             votes: Vec::new(),
             withdrawals: Vec::new(),
+            scope: Scope::all(),
         }
     }
 

@@ -17,6 +17,7 @@ use crate::key::Passphrase;
 use crate::partner::{Kind, NewContact, NewInteraction, NewPartner, PartnerUpdate, Stage};
 use crate::roster::{Role, RosterMember};
 use crate::rules::Choice;
+use crate::scope::Scope;
 use chrono::{Datelike, Duration, NaiveDate};
 use std::fmt::Write as _;
 use std::fs;
@@ -89,12 +90,15 @@ fn populate(home: &mut Home, dir: &Path, members: &Path, passphrase: &Passphrase
         ("Juniper Research Council", Kind::PublicAdministration, Stage::Prospect, &["grants"], None),
     ];
     for (name, kind, stage, tags, website) in partners {
+        // Talks with Borealis are for the board's eyes only (access by role).
+        let scope = (*name == "Borealis Compute").then(|| Scope::parse("board")).transpose()?;
         home.add_partner(NewPartner {
             name: name.to_string(),
             kind: *kind,
             stage: *stage,
             tags: tags.iter().map(|t| t.to_string()).collect(),
             website: website.map(str::to_string),
+            scope,
         })?;
     }
     home.update_partner(
@@ -111,6 +115,7 @@ fn populate(home: &mut Home, dir: &Path, members: &Path, passphrase: &Passphrase
             name: "Jo Jansen".into(),
             email: Some("jo@acme.example".into()),
             role: Some("Open source office".into()),
+            scope: None,
         },
     )?;
     home.log_interaction(
@@ -122,6 +127,21 @@ fn populate(home: &mut Home, dir: &Path, members: &Path, passphrase: &Passphrase
             next_step: Some("Send the renewal proposal".into()),
             due: None,
             force: false,
+            scope: None,
+        },
+    )?;
+    home.log_interaction(
+        "Acme Cloud",
+        NewInteraction {
+            channel: "email".into(),
+            summary:
+                "Acme hinted they could double the sponsorship if we co-brand the cache; board only until we decide."
+                    .into(),
+            date: None,
+            next_step: None,
+            due: None,
+            force: false,
+            scope: Some(Scope::parse("board")?),
         },
     )?;
     home.claim_partner("Ember Systems", 30, false)?;
@@ -137,11 +157,11 @@ fn populate(home: &mut Home, dir: &Path, members: &Path, passphrase: &Passphrase
     // Two years of money: the export the treasurer downloads from Open Collective.
     let export = dir.join(DEMO_EXPORT);
     fs::write(&export, opencollective_export(today)).map_err(|e| Error::io("write", &export, e))?;
-    bram.import_finance(Source::OpenCollective, &export, &mut |_| {})?;
+    bram.import_finance(Source::OpenCollective, &export, &Scope::finance(), &mut |_| {})?;
     for year in [today.year() - 1, today.year()] {
         for (fund, amount) in [("infra", "60000"), ("events", "25000"), ("summer-of-nix", "40000"), ("nixos", "20000")]
         {
-            bram.set_budget(fund, year, amount, "EUR")?;
+            bram.set_budget(fund, year, amount, "EUR", &Scope::finance())?;
         }
     }
     bram.sync(&bram_key)?;
@@ -156,6 +176,7 @@ fn populate(home: &mut Home, dir: &Path, members: &Path, passphrase: &Passphrase
         currency: amount.map(|_| "EUR".to_string()),
         fund: fund.map(str::to_string),
         closes: Some(today + Duration::days(days)),
+        scope: None,
     };
     ada.sync(&ada_key)?;
     let hardware = ada.propose_decision(

@@ -48,6 +48,9 @@ pub struct Opened {
     pub payload: Vec<u8>,
     /// Primary fingerprint of the roster certificate whose key made the signature.
     pub signer: Fingerprint,
+    /// The key each PKESK names as its recipient (`None`: a hidden recipient), so a
+    /// reader can check the message was encrypted only to whom it should be.
+    pub recipients: Vec<Option<KeyHandle>>,
 }
 
 /// Signs `payload` with `key` and encrypts it to every encryption-capable subkey of
@@ -92,8 +95,8 @@ pub fn seal(payload: &[u8], key: &UnlockedKey, recipients: &[Cert], now: DateTim
 /// Decrypts `bytes` with `key` and verifies that exactly the signature of a roster
 /// member covers the payload.
 pub fn open(bytes: &[u8], key: &UnlockedKey, roster: &[Cert], now: DateTime<Utc>) -> Result<Opened, EnvelopeError> {
-    let (payload, signer, _) = open_with(bytes, Unlock::Key(key), roster, now, true)?;
-    Ok(Opened { payload, signer: signer.ok_or(EnvelopeError::Unsigned)? })
+    let (payload, signer, _, recipients) = open_with(bytes, Unlock::Key(key), roster, now, true)?;
+    Ok(Opened { payload, signer: signer.ok_or(EnvelopeError::Unsigned)?, recipients })
 }
 
 /// Decrypts `bytes` without checking the signature: only for the genesis bundle,
@@ -124,7 +127,7 @@ impl SharedKey {
 
 /// Decrypts a message addressed to `key` and returns its session key.
 pub fn session_key(bytes: &[u8], key: &UnlockedKey, now: DateTime<Utc>) -> Result<SharedKey, EnvelopeError> {
-    let (_, _, captured) = open_with(bytes, Unlock::Key(key), &[], now, false)?;
+    let (_, _, captured, _) = open_with(bytes, Unlock::Key(key), &[], now, false)?;
     captured.ok_or(EnvelopeError::NotForMe)
 }
 
@@ -135,8 +138,8 @@ pub fn open_shared(
     roster: &[Cert],
     now: DateTime<Utc>,
 ) -> Result<Opened, EnvelopeError> {
-    let (payload, signer, _) = open_with(bytes, Unlock::Shared(shared), roster, now, true)?;
-    Ok(Opened { payload, signer: signer.ok_or(EnvelopeError::Unsigned)? })
+    let (payload, signer, _, recipients) = open_with(bytes, Unlock::Shared(shared), roster, now, true)?;
+    Ok(Opened { payload, signer: signer.ok_or(EnvelopeError::Unsigned)?, recipients })
 }
 
 /// [`decrypt_unverified`] with a shared session key (the genesis, for a member added later).
@@ -147,6 +150,9 @@ pub fn decrypt_shared_unverified(
 ) -> Result<Vec<u8>, EnvelopeError> {
     open_with(bytes, Unlock::Shared(shared), &[], now, false).map(|(payload, ..)| payload)
 }
+
+/// What [`open_with`] found: the payload, the signer, the session key, the recipients.
+type OpenedParts = (Vec<u8>, Option<Fingerprint>, Option<SharedKey>, Vec<Option<KeyHandle>>);
 
 /// What decrypts a message.
 #[derive(Clone, Copy)]
@@ -163,13 +169,22 @@ fn open_with(
     roster: &[Cert],
     now: DateTime<Utc>,
     verify: bool,
-) -> Result<(Vec<u8>, Option<Fingerprint>, Option<SharedKey>), EnvelopeError> {
+) -> Result<OpenedParts, EnvelopeError> {
     // Every binary OpenPGP packet starts with a tag byte whose high bit is set.
     if bytes.first().is_none_or(|b| b & 0x80 == 0) {
         return Err(EnvelopeError::NotOpenPgp("it does not start with an OpenPGP packet".into()));
     }
     let policy = policy();
-    let helper = Helper { unlock, roster, verify, signer: None, failure: None, decrypted: false, captured: None };
+    let helper = Helper {
+        unlock,
+        roster,
+        verify,
+        signer: None,
+        failure: None,
+        decrypted: false,
+        captured: None,
+        recipients: Vec::new(),
+    };
     let builder = DecryptorBuilder::from_bytes(bytes).map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?;
     let mut decryptor = match builder.with_policy(&policy, SystemTime::from(now), helper) {
         Ok(d) => d,
@@ -182,8 +197,8 @@ fn open_with(
     }
     let helper = decryptor.into_helper();
     match helper.signer {
-        Some(signer) => Ok((payload, Some(signer), helper.captured)),
-        None if !verify && helper.decrypted => Ok((payload, None, helper.captured)),
+        Some(signer) => Ok((payload, Some(signer), helper.captured, helper.recipients)),
+        None if !verify && helper.decrypted => Ok((payload, None, helper.captured, helper.recipients)),
         None => Err(helper.failure.unwrap_or(EnvelopeError::Unsigned)),
     }
 }
@@ -225,6 +240,7 @@ pub fn verify_detached(
         failure: None,
         decrypted: true,
         captured: None,
+        recipients: Vec::new(),
     };
     let mut verifier = DetachedVerifierBuilder::from_bytes(signature.as_bytes())
         .map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?
@@ -263,6 +279,7 @@ struct Helper<'a> {
     signer: Option<Fingerprint>,
     failure: Option<EnvelopeError>,
     decrypted: bool,
+    recipients: Vec<Option<KeyHandle>>,
 }
 
 impl VerificationHelper for Helper<'_> {
@@ -314,6 +331,7 @@ impl DecryptionHelper for Helper<'_> {
         sym_algo: Option<SymmetricAlgorithm>,
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> openpgp::Result<Option<Cert>> {
+        self.recipients = pkesks.iter().map(|p| p.recipient()).collect();
         let key = match self.unlock {
             Unlock::Key(key) => key,
             Unlock::Shared(shared) => {

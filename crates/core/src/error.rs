@@ -75,6 +75,10 @@ pub enum Error {
     #[error("the OS keyring is not available ({0}); the passphrase will be asked for instead")]
     KeyringUnavailable(String),
 
+    /// Writing into a scope this member's role may not read.
+    #[error("your role ({role}) may not read the scope `{scope}`, so you cannot write into it; choose a scope your role reads (`countersign rules show` lists them)")]
+    ScopeNotReadable { scope: String, role: String },
+
     /// No organisation of that name.
     #[error("no organisation named \"{0}\"; `countersign partner list --search TEXT` finds similar names")]
     UnknownPartner(String),
@@ -186,6 +190,7 @@ impl Error {
             Error::KeyUnusable { .. } => "key-unusable",
             Error::OpenPgp(_) => "openpgp",
             Error::KeyringUnavailable(_) => "keyring-unavailable",
+            Error::ScopeNotReadable { .. } => "scope-not-readable",
             Error::UnknownPartner(_) => "unknown-partner",
             Error::PartnerExists(_) => "partner-exists",
             Error::InvalidValue { .. } => "invalid-value",

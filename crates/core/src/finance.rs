@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::money;
 use crate::operation::{OpBody, OpId, Operation};
+use crate::scope::Scope;
 use crate::store;
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -671,12 +672,16 @@ impl Home {
     /// Imports an export of `source` from `path` (a file, or for e-boekhouden a folder
     /// of saved API responses). The file is read and checked whole first: a file with
     /// any bad row, or a truncated export, is refused and nothing is recorded.
+    /// The rows travel in `scope` ([`Scope::finance`] unless the board publishes them).
     pub fn import_finance(
         &mut self,
         source: Source,
         path: &Path,
+        scope: &Scope,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportSummary> {
+        // Refused before the file is read: a scope this member may not write into.
+        self.check_writable(scope)?;
         progress(ImportProgress { stage: ImportStage::Read, done: 0, total: 0 });
         let parsed = match source {
             Source::OpenCollective => crate::opencollective::read(path)?,
@@ -773,7 +778,7 @@ impl Home {
             bodies.push(OpBody::FinanceImport { source, rows: rows.by_ref().take(ROWS_PER_OPERATION).collect() });
         }
         if !bodies.is_empty() {
-            self.commit(bodies)?;
+            self.commit(scope, bodies)?;
         }
         progress(ImportProgress { stage: ImportStage::Record, done: recording, total: recording });
         Ok(summary)
@@ -889,11 +894,11 @@ impl Home {
         Ok((rows, total))
     }
 
-    /// Counts a source account (`SOURCE:ACCOUNT`) towards `fund`.
-    pub fn map_fund(&mut self, account: &str, fund: &str) -> Result<FundAccount> {
+    /// Counts a source account (`SOURCE:ACCOUNT`) towards `fund`; the mapping travels in `scope`.
+    pub fn map_fund(&mut self, account: &str, fund: &str, scope: &Scope) -> Result<FundAccount> {
         let account = source_account(self.db(), account)?;
         let fund = clean_fund(fund)?;
-        self.commit(vec![OpBody::FundMap { account: account.clone(), fund: fund.clone() }])?;
+        self.commit(scope, vec![OpBody::FundMap { account: account.clone(), fund: fund.clone() }])?;
         let transactions: i64 = self.db().query_row(
             "SELECT coalesce(sum(count), 0) FROM finance_totals WHERE source || ':' || fund_account = ?1",
             [&account],
@@ -926,20 +931,25 @@ impl Home {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Sets the budget line of `fund` for `year`.
-    pub fn set_budget(&mut self, fund: &str, year: i32, amount: &str, currency: &str) -> Result<BudgetLine> {
+    /// Sets the budget line of `fund` for `year`; it travels in `scope`.
+    pub fn set_budget(
+        &mut self,
+        fund: &str,
+        year: i32,
+        amount: &str,
+        currency: &str,
+        scope: &Scope,
+    ) -> Result<BudgetLine> {
         let fund = clean_fund(fund)?;
         if !(1900..=9999).contains(&year) {
             return Err(Error::invalid("year", &year.to_string(), "expected a year such as 2026"));
         }
         let amount = money::format(money::parse_amount(amount)?);
         let currency = money::currency(currency)?;
-        self.commit(vec![OpBody::BudgetSet {
-            fund: fund.clone(),
-            year,
-            amount: amount.clone(),
-            currency: currency.clone(),
-        }])?;
+        self.commit(
+            scope,
+            vec![OpBody::BudgetSet { fund: fund.clone(), year, amount: amount.clone(), currency: currency.clone() }],
+        )?;
         Ok(BudgetLine { fund, year, amount, currency })
     }
 
@@ -1013,7 +1023,11 @@ impl Home {
                 }
             }
         }
-        self.commit(vec![OpBody::DecisionLink { decision: summary.id.clone(), transactions: ids.clone() }])?;
+        // The link travels with the decision: its readers see what was spent from it.
+        self.commit(
+            &summary.scope,
+            vec![OpBody::DecisionLink { decision: summary.id.clone(), transactions: ids.clone() }],
+        )?;
         Ok(ids)
     }
 }

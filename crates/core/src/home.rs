@@ -18,6 +18,7 @@ use crate::key::{Passphrase, SecretKey};
 use crate::operation::{Fingerprint, OpBody, Operation};
 use crate::oplog::OpLog;
 use crate::partner::MemberRef;
+use crate::scope::Scope;
 use crate::store::{StateDigest, Store};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -261,19 +262,30 @@ impl Home {
         Ok(())
     }
 
-    /// Records changes by this member: stamps each with the next clock reading,
-    /// appends them to the log, then applies them to the database.
-    pub fn commit(&mut self, bodies: Vec<OpBody>) -> Result<Vec<Operation>> {
+    /// Records changes by this member in `scope`: stamps each with the next clock
+    /// reading, appends them to the log, then applies them to the database. Refuses a
+    /// scope the rules do not know or this member's role does not read.
+    pub fn commit(&mut self, scope: &Scope, bodies: Vec<OpBody>) -> Result<Vec<Operation>> {
+        self.commit_scoped(bodies.into_iter().map(|body| (scope.clone(), body)).collect())
+    }
+
+    /// [`Home::commit`] for changes in several scopes at once (a record moving from one
+    /// scope to another): all recorded, or none.
+    pub fn commit_scoped(&mut self, changes: Vec<(Scope, OpBody)>) -> Result<Vec<Operation>> {
         let _lock = lock(&self.dir)?;
         // Another process (the app, the CLI) may have written since we opened.
         self.catch_up()?;
+        let scopes: std::collections::BTreeSet<&Scope> = changes.iter().map(|(scope, _)| scope).collect();
+        for scope in scopes {
+            self.check_writable(scope)?;
+        }
         let mut hlc: Hlc = self.store.hlc()?;
         let author = self.file.fingerprint.clone();
-        let ops: Vec<Operation> = bodies
+        let ops: Vec<Operation> = changes
             .into_iter()
-            .map(|body| {
+            .map(|(scope, body)| {
                 hlc = hlc.tick(self.clock.now().timestamp_millis());
-                Operation { author: author.clone(), hlc, body }
+                Operation { author: author.clone(), hlc, body, scope }
             })
             .collect();
         // Encoded once: the log, the operation ids and the outbox share the bytes.

@@ -73,6 +73,7 @@ pub mod partner;
 pub mod report;
 pub mod roster;
 pub mod rules;
+pub mod scope;
 pub mod share;
 pub mod store;
 pub mod sync;

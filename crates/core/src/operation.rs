@@ -9,6 +9,7 @@ use crate::decision::DecisionDoc;
 use crate::finance::{Source, TxRow};
 use crate::partner::{Kind, PartnerId, Stage};
 use crate::rules::Choice;
+use crate::scope::Scope;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -80,6 +81,10 @@ pub struct Operation {
     pub hlc: Hlc,
     /// What changed.
     pub body: OpBody,
+    /// Who may read it (access by role); absent in the encoding when `all`, so
+    /// operations written before scopes existed keep their ids.
+    #[serde(default, skip_serializing_if = "Scope::is_all")]
+    pub scope: Scope,
 }
 
 impl Operation {
@@ -227,6 +232,9 @@ pub struct PartnerChanges {
     /// The whole tag set (tags merge as one field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// Moves the record to another scope (access by role); later changes travel there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
 }
 
 impl PartnerChanges {
@@ -244,6 +252,7 @@ mod tests {
         Operation {
             author: Fingerprint::parse("0123456789ABCDEF0123456789ABCDEF01234567").unwrap(),
             hlc: Hlc { ms: 1_764_038_400_000, n: 2 },
+            scope: Scope::all(),
             body: OpBody::PartnerSet {
                 partner: PartnerId::for_name("Acme"),
                 fields: PartnerChanges {

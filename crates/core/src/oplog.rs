@@ -168,6 +168,7 @@ mod tests {
         Operation {
             author: Fingerprint::parse("0123456789ABCDEF0123456789ABCDEF01234567").unwrap(),
             hlc: Hlc { ms: 1, n },
+            scope: Default::default(),
             body: OpBody::ClaimSet {
                 partner: PartnerId::for_name("Acme"),
                 until: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),

@@ -8,6 +8,7 @@
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::operation::{Fingerprint, OpBody, OpId, Operation, PartnerChanges};
+use crate::scope::Scope;
 use crate::store;
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -100,6 +101,8 @@ pub struct PartnerSummary {
     pub last_contact: Option<NaiveDate>,
     /// Live claims on the organisation (claims whose date has not passed).
     pub claims: Vec<Claim>,
+    /// Who may read the record: its changes travel in bundles of this scope.
+    pub scope: Scope,
 }
 
 /// A contact person at an organisation.
@@ -110,6 +113,7 @@ pub struct Contact {
     pub email: Option<String>,
     pub role: Option<String>,
     pub added_by: MemberRef,
+    pub scope: Scope,
 }
 
 /// A logged contact with an organisation.
@@ -122,6 +126,7 @@ pub struct Interaction {
     pub summary: String,
     pub next_step: Option<String>,
     pub due: Option<NaiveDate>,
+    pub scope: Scope,
 }
 
 /// A member's claim on an organisation for outreach.
@@ -154,6 +159,8 @@ pub struct PartnerFilter {
     pub search: Option<String>,
     /// Owner fingerprint, or `me`.
     pub owner: Option<String>,
+    /// Only records of this scope.
+    pub scope: Option<Scope>,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
@@ -168,6 +175,9 @@ pub struct NewPartner {
     pub tags: Vec<String>,
     #[serde(default)]
     pub website: Option<String>,
+    /// Who may read it; `all` when absent.
+    #[serde(default)]
+    pub scope: Option<Scope>,
 }
 
 /// A request to change fields of an organisation. Absent fields are left alone.
@@ -184,6 +194,9 @@ pub struct PartnerUpdate {
     #[serde(default)]
     pub opencollective: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// Moves the record to another scope: its current fields are shared with that
+    /// scope's readers, and later changes travel there.
+    pub scope: Option<Scope>,
 }
 
 /// A request to add a contact person.
@@ -194,6 +207,9 @@ pub struct NewContact {
     pub email: Option<String>,
     #[serde(default)]
     pub role: Option<String>,
+    /// The organisation's scope when absent.
+    #[serde(default)]
+    pub scope: Option<Scope>,
 }
 
 /// A request to log a contact made with an organisation.
@@ -211,6 +227,10 @@ pub struct NewInteraction {
     /// Log it even though another member holds a live claim.
     #[serde(default)]
     pub force: bool,
+    /// The organisation's scope when absent; a narrower one keeps the note from readers
+    /// of the organisation who may not read it (e.g. `board` on a public record).
+    #[serde(default)]
+    pub scope: Option<Scope>,
 }
 
 /// The result of a claim: the claim now held, and whose live claim was overridden.
@@ -277,7 +297,7 @@ impl Home {
             tags: clean_tags(&request.tags)?,
             website: clean_optional(request.website),
         };
-        self.commit(vec![body])?;
+        self.commit(&request.scope.unwrap_or_default(), vec![body])?;
         self.partner_summary(&partner)
     }
 
@@ -298,15 +318,56 @@ impl Home {
             notes: update.notes.map(|n| n.trim().to_string()),
             opencollective: update.opencollective.map(|s| s.trim().to_string()),
             tags: update.tags.as_deref().map(clean_tags).transpose()?,
+            scope: None,
         };
-        if fields.is_empty() {
+        let current = self.partner_summary(&partner)?;
+        let moving = update.scope.filter(|s| *s != current.scope);
+        if fields.is_empty() && moving.is_none() {
             return Err(Error::invalid(
                 "change",
                 "",
-                "nothing to change: give at least one of --stage, --owner, --notes, --kind, --website, --opencollective, --tag",
+                "nothing to change: give at least one of --stage, --owner, --notes, --kind, --website, --opencollective, --tag, --scope",
             ));
         }
-        self.commit(vec![OpBody::PartnerSet { partner: partner.clone(), fields }])?;
+        let Some(to) = moving else {
+            self.commit(&current.scope, vec![OpBody::PartnerSet { partner: partner.clone(), fields }])?;
+            return self.partner_summary(&partner);
+        };
+        // A move tells the old scope's readers where the record went (nothing more),
+        // and gives the new scope's readers the record as it stands, with the changes.
+        let notes = self.db().query_row("SELECT notes FROM partners WHERE id = ?1", [&partner.0], |r| r.get(0))?;
+        let snapshot = PartnerChanges {
+            kind: fields.kind.or(Some(current.kind)),
+            stage: fields.stage.or(Some(current.stage)),
+            owner: fields.owner.or(current.owner.map(|o| o.fingerprint)),
+            website: fields.website.or(current.website),
+            notes: fields.notes.or(notes),
+            opencollective: fields.opencollective.or(current.opencollective),
+            tags: None,
+            scope: Some(to.clone()),
+        };
+        let tags = fields.tags.unwrap_or(current.tags);
+        let add = OpBody::PartnerAdd {
+            partner: partner.clone(),
+            name: current.name,
+            kind: snapshot.kind.unwrap_or(current.kind),
+            stage: snapshot.stage.unwrap_or(current.stage),
+            tags: tags.clone(),
+            website: snapshot.website.clone().filter(|w| !w.is_empty()),
+        };
+        let moved = PartnerChanges { scope: Some(to.clone()), ..PartnerChanges::default() };
+        self.check_writable(&to)?;
+        self.commit_scoped(vec![
+            (current.scope, OpBody::PartnerSet { partner: partner.clone(), fields: moved }),
+            (to.clone(), add),
+            (
+                to,
+                OpBody::PartnerSet {
+                    partner: partner.clone(),
+                    fields: PartnerChanges { tags: Some(tags), ..snapshot },
+                },
+            ),
+        ])?;
         self.partner_summary(&partner)
     }
 
@@ -319,7 +380,8 @@ impl Home {
             email: clean_email(contact.email)?,
             role: clean_optional(contact.role),
         };
-        self.commit(vec![body])?;
+        let scope = self.note_scope(&partner, contact.scope)?;
+        self.commit(&scope, vec![body])?;
         self.partner_detail_by_id(&partner)
     }
 
@@ -339,7 +401,8 @@ impl Home {
         let date = entry.date.unwrap_or_else(|| self.clock().today());
         let body =
             OpBody::InteractionLog { partner: partner.clone(), date, channel, summary, next_step, due: entry.due };
-        self.commit(vec![body])?;
+        let scope = self.note_scope(&partner, entry.scope)?;
+        self.commit(&scope, vec![body])?;
         self.partner_detail_by_id(&partner)
     }
 
@@ -363,7 +426,8 @@ impl Home {
         }
         let wanted = today + chrono::Days::new(u64::from(days));
         let until = own.iter().map(|c| c.until).fold(wanted, NaiveDate::max);
-        self.commit(vec![OpBody::ClaimSet { partner: partner.clone(), until }])?;
+        let scope = self.partner_scope(&partner)?;
+        self.commit(&scope, vec![OpBody::ClaimSet { partner: partner.clone(), until }])?;
         Ok(ClaimOutcome { partner: self.partner_summary(&partner)?.name, until, overridden: others })
     }
 
@@ -381,6 +445,7 @@ impl Home {
              WHERE name IS NOT NULL
                AND (?1 IS NULL OR stage = ?1)
                AND (?2 IS NULL OR owner = ?2)
+               AND (?7 IS NULL OR coalesce(scope_set, scope_added, 'all') = ?7)
                AND (?3 IS NULL OR EXISTS (SELECT 1 FROM partner_tags t WHERE t.partner = p.id AND t.tag = ?3))
                AND (?4 IS NULL OR name_key LIKE ?4 ESCAPE '\\' OR lower(coalesce(website, '')) LIKE ?4 ESCAPE '\\'
                     OR EXISTS (SELECT 1 FROM partner_tags t WHERE t.partner = p.id AND t.tag LIKE ?4 ESCAPE '\\'))
@@ -395,7 +460,8 @@ impl Home {
                     tag,
                     search,
                     filter.limit.map_or(-1, i64::from),
-                    filter.offset.unwrap_or(0)
+                    filter.offset.unwrap_or(0),
+                    filter.scope.as_ref().map(Scope::as_str)
                 ],
                 |row| row.get::<_, String>(0).map(PartnerId),
             )?
@@ -420,6 +486,32 @@ impl Home {
             return Ok(by_id);
         }
         Err(Error::UnknownPartner(name.trim().to_string()))
+    }
+
+    /// The scope of an organisation's record.
+    fn partner_scope(&self, partner: &PartnerId) -> Result<Scope> {
+        let scope: String = self.db().query_row(
+            "SELECT coalesce(scope_set, scope_added, 'all') FROM partners WHERE id = ?1",
+            [&partner.0],
+            |r| r.get(0),
+        )?;
+        Scope::parse(&scope)
+    }
+
+    /// The scope of a new note or contact on an organisation: the one asked for, else
+    /// the organisation's. A record that is not `all` keeps its notes in its own scope,
+    /// so no note names it to members who may not read it.
+    fn note_scope(&self, partner: &PartnerId, wanted: Option<Scope>) -> Result<Scope> {
+        let own = self.partner_scope(partner)?;
+        match wanted {
+            None => Ok(own),
+            Some(wanted) if own.is_all() || wanted == own => Ok(wanted),
+            Some(wanted) => Err(Error::invalid(
+                "scope",
+                wanted.as_str(),
+                format!("the organisation's record is in scope `{own}`; its notes and contacts must be too"),
+            )),
+        }
     }
 
     fn refuse_if_claimed_by_other(&self, partner: &PartnerId) -> Result<()> {
@@ -453,7 +545,8 @@ impl Home {
             .db()
             .prepare_cached(
                 "SELECT name, kind, stage, owner, tags, website,
-                        (SELECT max(date) FROM interactions i WHERE i.partner = p.id), opencollective
+                        (SELECT max(date) FROM interactions i WHERE i.partner = p.id), opencollective,
+                        coalesce(scope_set, scope_added, 'all')
                  FROM partners p WHERE id = ?1 AND name IS NOT NULL",
             )?
             .query_row([&partner.0], |row| {
@@ -466,10 +559,11 @@ impl Home {
                     row.get::<_, Option<String>>(5)?,
                     row.get::<_, Option<NaiveDate>>(6)?,
                     row.get::<_, Option<String>>(7)?,
+                    row.get::<_, String>(8)?,
                 ))
             })
             .optional()?;
-        let Some((name, kind, stage, owner, tags, website, last_contact, opencollective)) = row else {
+        let Some((name, kind, stage, owner, tags, website, last_contact, opencollective, scope)) = row else {
             return Err(Error::UnknownPartner(partner.0.clone()));
         };
         Ok(PartnerSummary {
@@ -483,6 +577,7 @@ impl Home {
             last_contact,
             claims: self.live_claims(partner, self.clock().today())?,
             name,
+            scope: Scope::parse(&scope)?,
         })
     }
 
@@ -492,19 +587,33 @@ impl Home {
         let notes: Option<String> =
             db.query_row("SELECT notes FROM partners WHERE id = ?1", [&partner.0], |row| row.get(0))?;
         let mut stmt = db.prepare_cached(
-            "SELECT id, name, email, role, added_by FROM contacts WHERE partner = ?1 ORDER BY lower(name), id",
+            "SELECT id, name, email, role, added_by, scope FROM contacts WHERE partner = ?1 ORDER BY lower(name), id",
         )?;
         let contacts = stmt
             .query_map([&partner.0], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get::<_, String>(4)?))
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                ))
             })?
             .map(|row| {
-                let (id, name, email, role, added_by) = row?;
-                Ok(Contact { id, name, email, role, added_by: self.member_ref(&added_by) })
+                let (id, name, email, role, added_by, scope) = row?;
+                Ok(Contact {
+                    id,
+                    name,
+                    email,
+                    role,
+                    added_by: self.member_ref(&added_by),
+                    scope: Scope::parse(&scope)?,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let mut stmt = db.prepare_cached(
-            "SELECT id, date, channel, member, summary, next_step, due FROM interactions
+            "SELECT id, date, channel, member, summary, next_step, due, scope FROM interactions
              WHERE partner = ?1 ORDER BY date DESC, hlc_ms DESC, hlc_n DESC, id",
         )?;
         let interactions = stmt
@@ -517,11 +626,13 @@ impl Home {
                     row.get(4)?,
                     row.get(5)?,
                     row.get(6)?,
+                    row.get::<_, String>(7)?,
                 ))
             })?
             .map(|row| {
-                let (id, date, channel, member, summary, next_step, due) = row?;
-                Ok(Interaction { id, date, channel, member: self.member_ref(&member), summary, next_step, due })
+                let (id, date, channel, member, summary, next_step, due, scope) = row?;
+                let scope = Scope::parse(&scope)?;
+                Ok(Interaction { id, date, channel, member: self.member_ref(&member), summary, next_step, due, scope })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(PartnerDetail { summary, notes: notes.filter(|n| !n.is_empty()), contacts, interactions })
@@ -548,6 +659,10 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
             set_field(tx, op, id, partner, "name_key", &key)?;
             set_field(tx, op, id, partner, "kind", kind.as_str())?;
             set_field(tx, op, id, partner, "stage", stage.as_str())?;
+            if store::wins_first(tx, &format!("partners:{}", partner.0), "scope_added", op, id)? {
+                tx.prepare_cached("UPDATE partners SET scope_added = ?1 WHERE id = ?2")?
+                    .execute(params![op.scope.as_str(), partner.0])?;
+            }
             if !tags.is_empty() {
                 set_tags(tx, op, id, partner, tags)?;
             }
@@ -557,7 +672,10 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
         }
         OpBody::PartnerSet { partner, fields } => {
             ensure_row(tx, partner, op)?;
-            let PartnerChanges { kind, stage, owner, website, notes, opencollective, tags } = fields;
+            let PartnerChanges { kind, stage, owner, website, notes, opencollective, tags, scope } = fields;
+            if let Some(scope) = scope {
+                set_field(tx, op, id, partner, "scope_set", scope.as_str())?;
+            }
             if let Some(kind) = kind {
                 set_field(tx, op, id, partner, "kind", kind.as_str())?;
             }
@@ -577,8 +695,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
         }
         OpBody::ContactAdd { partner, name, email, role } => {
             tx.prepare_cached(
-                "INSERT OR IGNORE INTO contacts (id, partner, name, email, role, added_by, hlc_ms, hlc_n)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR IGNORE INTO contacts (id, partner, name, email, role, added_by, hlc_ms, hlc_n, scope)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 id.0,
@@ -588,14 +706,15 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
                 role,
                 op.author.as_str(),
                 op.hlc.ms,
-                op.hlc.n
+                op.hlc.n,
+                op.scope.as_str()
             ])?;
         }
         OpBody::InteractionLog { partner, date, channel, summary, next_step, due } => {
             tx.prepare_cached(
                 "INSERT OR IGNORE INTO interactions
-                   (id, partner, date, channel, member, summary, next_step, due, hlc_ms, hlc_n)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                   (id, partner, date, channel, member, summary, next_step, due, hlc_ms, hlc_n, scope)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 id.0,
@@ -607,7 +726,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, op: &Operation, id: &OpId) -> Result<(
                 next_step,
                 due,
                 op.hlc.ms,
-                op.hlc.n
+                op.hlc.n,
+                op.scope.as_str()
             ])?;
         }
         OpBody::ClaimSet { partner, until } => {

@@ -137,8 +137,11 @@ impl RuleSet {
             kind.parse::<crate::decision::DecisionKind>()?;
             Rule::parse(rule)?;
         }
-        for role in self.access.keys() {
+        for (role, scopes) in &self.access {
             role.parse::<Role>()?;
+            for scope in scopes {
+                crate::scope::Scope::parse(scope)?;
+            }
         }
         Ok(())
     }

@@ -97,6 +97,17 @@ const MIGRATIONS: &[&str] = &[
      -- (`op` is then empty): a large import is not stored twice.
      ALTER TABLE outbox ADD COLUMN log_at INTEGER;
      CREATE INDEX partners_by_opencollective ON partners (opencollective) WHERE opencollective IS NOT NULL;",
+    // 5: access by role. A partner's scope is its latest scope change (`scope_set`),
+    // else the scope of its earliest `partner.add` (`scope_added`): a member who cannot
+    // see a record and adds the same name later does not move it. Notes, contacts and
+    // decisions keep the scope they were written in. `bundles.scope` is what a bundle
+    // declared (NULL for one sealed to others, which this member cannot open).
+    "ALTER TABLE partners ADD COLUMN scope_added TEXT;
+     ALTER TABLE partners ADD COLUMN scope_set TEXT;
+     ALTER TABLE contacts ADD COLUMN scope TEXT NOT NULL DEFAULT 'all';
+     ALTER TABLE interactions ADD COLUMN scope TEXT NOT NULL DEFAULT 'all';
+     ALTER TABLE decision_versions ADD COLUMN scope TEXT NOT NULL DEFAULT 'all';
+     ALTER TABLE bundles ADD COLUMN scope TEXT;",
 ];
 
 /// The record tables, in the order the state digest covers them, each with the columns
@@ -369,6 +380,21 @@ pub(crate) fn wins(tx: &Transaction<'_>, entity: &str, field: &str, op: &Operati
     Ok(changed == 1)
 }
 
+/// Whether `op` is earlier, in the merge order, than every write to (`entity`,
+/// `field`) so far; if so, records it. The first writer wins: a register that only its
+/// creation sets (a partner's scope as added).
+pub(crate) fn wins_first(tx: &Transaction<'_>, entity: &str, field: &str, op: &Operation, id: &OpId) -> Result<bool> {
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO field_clocks (entity, field, hlc_ms, hlc_n, author, op) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (entity, field) DO UPDATE SET hlc_ms = excluded.hlc_ms, hlc_n = excluded.hlc_n,
+               author = excluded.author, op = excluded.op
+             WHERE (excluded.hlc_ms, excluded.hlc_n, excluded.author, excluded.op) < (hlc_ms, hlc_n, author, op)",
+        )?
+        .execute(params![entity, field, op.hlc.ms, op.hlc.n, op.author.as_str(), id.0])?;
+    Ok(changed == 1)
+}
+
 /// Writes `value` (the empty string clears) to `table.field` of the row whose `key_column` is `key`, if `op`
 /// wins the field's merge order. Returns whether it was written.
 #[allow(clippy::too_many_arguments)]
@@ -470,6 +496,7 @@ mod tests {
                     author: Fingerprint::parse(AUTHORS[a]).unwrap(),
                     hlc: Hlc { ms: 1_000 + ms, n },
                     body,
+                    scope: Default::default(),
                 })
                 .collect();
             ops.dedup_by_key(|op| op.id());

@@ -16,13 +16,15 @@ use crate::governance::{self, GovVersion, Governance, Refresh};
 use crate::home::Home;
 use crate::key::UnlockedKey;
 use crate::operation::Fingerprint;
-use crate::operation::{OpId, Operation};
+use crate::operation::{OpBody, OpId, Operation};
 use crate::roster::RosterMember;
+use crate::scope::Scope;
 use crate::store::{self, read_meta, write_meta};
 use crate::workspace::{self, write_atomically};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, OptionalExtension};
 use sequoia_openpgp::cert::Cert;
+use sequoia_openpgp::KeyHandle;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -67,6 +69,10 @@ pub struct SyncReport {
     /// Files refused, with the reason; listed until the file is removed or replaced.
     pub rejected: Vec<FileIssue>,
     pub forks: Vec<Fork>,
+    /// Bundles of scopes this member's role does not read: they cannot be opened and
+    /// are left alone (their place in their chain is kept, nothing is applied).
+    #[serde(default)]
+    pub sealed: u32,
 }
 
 /// What the desktop app reports after a sync it ran by itself, because the shared
@@ -94,6 +100,8 @@ pub struct SyncStatus {
     pub waiting: Vec<FileIssue>,
     pub rejected: Vec<FileIssue>,
     pub forks: Vec<Fork>,
+    /// Bundles in the folder for scopes this member's role does not read.
+    pub sealed: u32,
 }
 
 /// A bundle file found in the folder.
@@ -107,8 +115,7 @@ struct Found {
     mtime_ns: i64,
 }
 
-/// A bundle read and checked, ready to take its place in its chain.
-
+/// A chain: (author fingerprint, device id).
 type Chain = (String, String);
 
 impl Home {
@@ -133,7 +140,10 @@ impl Home {
             .and_then(|ms| Utc.timestamp_millis_opt(ms).single());
         let pending: u32 = self.db().query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
         let forks = read_meta(self.db(), "forks")?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
+        let sealed: u32 =
+            self.db().query_row("SELECT count(*) FROM bundles WHERE status = 'sealed'", [], |r| r.get(0))?;
         Ok(SyncStatus {
+            sealed,
             folder: link.folder.display().to_string(),
             last_sync,
             pending_operations: pending,
@@ -232,6 +242,10 @@ impl Home {
         let known = governance::certificates(self.db())?;
         let certs: Vec<Cert> = known.values().cloned().collect();
         let shares = crate::share::read_shares(&ws_dir, &id, self.fingerprint(), key, Some(&certs), now);
+        let access = Access::of(&gov, &known, &proposed_members(self.db())?);
+        // A member whose role reads every scope expects to open every bundle; anyone
+        // else finds bundles of other scopes, sealed to their readers.
+        let reads_everything = head.rules.scopes().iter().all(|scope| head.may_read(self.fingerprint(), scope));
 
         let (found, conflicts) = scan(&ws_dir, &id)?;
         let mut forks: Vec<Fork> = Vec::new();
@@ -246,9 +260,12 @@ impl Home {
                 .query_row([&f.rel], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
             if let Some((_, status, size, mtime)) = &known {
-                // A refused file is checked again when a key share for it arrived.
-                let retry = status == "rejected" && shares.contains_key(&f.rel);
-                if (status == "applied" || (status == "rejected" && !retry)) && *size == f.size && *mtime == f.mtime_ns
+                // A refused or sealed file is checked again when a key share for it arrived.
+                let retry = matches!(status.as_str(), "rejected" | "sealed") && shares.contains_key(&f.rel);
+                if matches!(status.as_str(), "applied" | "rejected" | "sealed")
+                    && !retry
+                    && *size == f.size
+                    && *mtime == f.mtime_ns
                 {
                     continue;
                 }
@@ -260,8 +277,8 @@ impl Home {
             };
             let hash = bundle::hash(&bytes);
             if let Some((old_hash, status, ..)) = &known {
-                if status == "applied" {
-                    if *old_hash == hash {
+                if status == "applied" || (status == "sealed" && *old_hash != hash) {
+                    if *old_hash == hash && status == "applied" {
                         self.db()
                             .prepare_cached("UPDATE bundles SET size = ?2, mtime_ns = ?3 WHERE path = ?1")?
                             .execute(params![f.rel, f.size, f.mtime_ns])?;
@@ -309,15 +326,24 @@ impl Home {
         let me = self.fingerprint().clone();
         let mut waiting: Vec<(&Found, &String, String)> = Vec::new();
         let mut rejected: Vec<(&Found, &String, String)> = Vec::new();
+        let mut sealed: Vec<(&Found, &String)> = Vec::new();
         let tx = self.store_mut().transaction()?;
         // One core is this thread's, applying; the others open envelopes.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1).clamp(1, 8);
         let next = std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|scope| -> Result<()> {
-            let (sender, verdicts) = std::sync::mpsc::channel::<(usize, CheckResult)>();
+            let (sender, verdicts) = std::sync::mpsc::channel::<(usize, Verdict)>();
             for _ in 0..threads {
                 let (sender, next, to_check) = (sender.clone(), &next, &to_check);
-                let signers = Signers { workspace: &id, certs: &certs, known: &known, head: &head, shares: &shares };
+                let signers = Signers {
+                    workspace: &id,
+                    certs: &certs,
+                    known: &known,
+                    head: &head,
+                    shares: &shares,
+                    access: &access,
+                    reads_everything,
+                };
                 scope.spawn(move || loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some((f, bytes, _)) = to_check.get(i) else { break };
@@ -327,7 +353,7 @@ impl Home {
                 });
             }
             drop(sender);
-            let mut early: BTreeMap<usize, CheckResult> = BTreeMap::new();
+            let mut early: BTreeMap<usize, Verdict> = BTreeMap::new();
             let mut chains: BTreeMap<Chain, BTreeMap<u64, String>> = BTreeMap::new();
             let mut place = 0;
             for (i, verdict) in verdicts {
@@ -336,8 +362,12 @@ impl Home {
                     let (f, _, hash) = &to_check[place];
                     place += 1;
                     let (payload, ids) = match verdict {
-                        Ok(checked) => checked,
-                        Err(reason) => {
+                        Verdict::Opened(payload, ids) => (payload, ids),
+                        Verdict::Sealed => {
+                            sealed.push((f, hash));
+                            continue;
+                        }
+                        Verdict::Refused(reason) => {
                             rejected.push((f, hash, reason));
                             continue;
                         }
@@ -347,7 +377,7 @@ impl Home {
                         chains.insert(chain.clone(), applied_chain(&tx, &chain)?);
                     }
                     let applied = chains.get_mut(&chain).expect("inserted above");
-                    match place_in_chain(f, payload.prev.as_deref(), applied, forked.contains(&chain)) {
+                    match place_in_chain(f, hash, payload.prev.as_deref(), applied, forked.contains(&chain)) {
                         Placement::Ready => {
                             store::apply_ops(&tx, &payload.ops, &ids)?;
                             // Only this member's own operations can wait in the outbox:
@@ -361,7 +391,7 @@ impl Home {
                                     unqueue.execute([&op_id.0])?;
                                 }
                             }
-                            record(&tx, f, hash, "applied", None)?;
+                            record(&tx, f, hash, "applied", None, Some(&payload.scope))?;
                             applied.insert(f.seq, hash.clone());
                             report.applied.push(bundle_ref(f, payload.ops.len()));
                         }
@@ -377,14 +407,19 @@ impl Home {
             Ok(())
         })?;
 
-        // Record every other verdict in the same transaction.
+        // Record every other verdict in the same transaction. A sealed bundle keeps its
+        // place in its chain (the next bundle names its hash); nothing of it is applied.
+        for (f, hash) in &sealed {
+            record(&tx, f, hash, "sealed", None, None)?;
+        }
+        report.sealed = sealed.len() as u32;
         for (f, hash, reason) in &rejected {
-            record(&tx, f, hash, "rejected", Some(reason))?;
+            record(&tx, f, hash, "rejected", Some(reason), None)?;
             report.rejected.push(FileIssue { file: f.rel.clone(), reason: reason.clone() });
         }
         tx.execute("DELETE FROM bundles WHERE status = 'waiting'", [])?;
         for (f, hash, reason) in &waiting {
-            record(&tx, f, hash, "waiting", Some(reason))?;
+            record(&tx, f, hash, "waiting", Some(reason), None)?;
             report.waiting.push(FileIssue { file: f.rel.clone(), reason: reason.clone() });
         }
         // A rejected file that is gone from the folder is resolved.
@@ -416,9 +451,11 @@ impl Home {
     /// then writes; this alone is for tools that generate many bundles (benchmarks).
     pub fn write_pending(&mut self, key: &UnlockedKey, max_ops_per_bundle: usize) -> Result<Vec<BundleRef>> {
         let (id, ws_dir) = self.workspace_dir()?;
-        // Bundles close at `max_ops_per_bundle` operations or MAX_BUNDLE_BYTES of
-        // payload, whichever comes first: a 100,000-row import is a few bundles.
-        let mut chunks: Vec<Vec<Operation>> = Vec::new();
+        // One bundle per scope (access by role), each closing at `max_ops_per_bundle`
+        // operations or MAX_BUNDLE_BYTES of payload, whichever comes first: a
+        // 100,000-row import is a few bundles.
+        let mut by_scope: BTreeMap<Scope, Vec<Vec<Operation>>> = BTreeMap::new();
+        let mut bytes_in_chunk: BTreeMap<Scope, usize> = BTreeMap::new();
         {
             let mut stmt = self.db().prepare("SELECT op, log_at FROM outbox ORDER BY hlc_ms, hlc_n, id")?;
             let waiting: Vec<(Vec<u8>, Option<i64>)> =
@@ -426,7 +463,6 @@ impl Home {
             let offsets = waiting.iter().filter_map(|(_, at)| at.map(|a| a as u64)).collect();
             let mut lines = self.log().lines_at(&offsets)?;
             let max_ops = max_ops_per_bundle.clamp(1, MAX_OPS_PER_BUNDLE);
-            let mut bytes_in_chunk = 0;
             for (bytes, at) in waiting {
                 let bytes = match at {
                     Some(at) => lines.remove(&(at as u64)).ok_or_else(|| Error::LogDamaged {
@@ -436,19 +472,20 @@ impl Home {
                     })?,
                     None => bytes,
                 };
-                let full =
-                    chunks.last().is_none_or(|c| c.len() >= max_ops || bytes_in_chunk + bytes.len() > MAX_BUNDLE_BYTES);
-                if full {
+                let op = Operation::from_bytes(&bytes)?;
+                let chunks = by_scope.entry(op.scope.clone()).or_default();
+                let filled = bytes_in_chunk.entry(op.scope.clone()).or_default();
+                if chunks.last().is_none_or(|c| c.len() >= max_ops || *filled + bytes.len() > MAX_BUNDLE_BYTES) {
                     chunks.push(Vec::new());
-                    bytes_in_chunk = 0;
+                    *filled = 0;
                 }
-                bytes_in_chunk += bytes.len();
+                *filled += bytes.len();
                 if let Some(chunk) = chunks.last_mut() {
-                    chunk.push(Operation::from_bytes(&bytes)?);
+                    chunk.push(op);
                 }
             }
         }
-        if chunks.is_empty() {
+        if by_scope.is_empty() {
             return Ok(Vec::new());
         }
         let me = self.fingerprint().to_string();
@@ -456,16 +493,23 @@ impl Home {
         let chain = (me.clone(), device.clone());
         let applied = applied_chain(self.db(), &chain)?;
         let (mut seq, mut prev) = applied.iter().next_back().map_or((0, None), |(s, h)| (*s, Some(h.clone())));
-        if !Governance::load(self.db())?.head().roster.contains_key(self.fingerprint()) {
+        let gov = Governance::load(self.db())?;
+        let head = gov.head();
+        if !head.roster.contains_key(self.fingerprint()) {
             return Err(Error::NotOnRoster(me));
         }
         let heads = applied_heads(self.db())?;
-        let certs = self.roster()?.iter().map(RosterMember::parse_cert).collect::<Result<Vec<Cert>>>()?;
+        let roster: BTreeMap<Fingerprint, Cert> =
+            self.roster()?.iter().map(|m| Ok((m.fingerprint.clone(), m.parse_cert()?))).collect::<Result<_>>()?;
         let dir = ws_dir.join(&me).join(&device);
         fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
         let now = self.clock().now();
         let mut written = Vec::new();
-        for chunk in &chunks {
+        for (scope, chunk) in by_scope.iter().flat_map(|(scope, chunks)| chunks.iter().map(move |c| (scope, c))) {
+            // Encrypted only to the members whose role reads the scope now. (An
+            // operation recorded before this member's own role changed still goes to
+            // the scope's readers, even if that no longer includes its author.)
+            let certs: Vec<Cert> = head.readers(scope).iter().filter_map(|fpr| roster.get(fpr)).cloned().collect();
             seq += 1;
             let payload = BundlePayload {
                 format: BUNDLE_FORMAT,
@@ -475,7 +519,7 @@ impl Home {
                 seq,
                 prev: prev.clone(),
                 heads: heads.clone(),
-                scope: "all".into(),
+                scope: scope.clone(),
                 ops: chunk.clone(),
             };
             let sealed = envelope::seal(&canonical::to_bytes(&payload)?, key, &certs, now)?;
@@ -493,7 +537,7 @@ impl Home {
                     unqueue.execute([&op_id.0])?;
                 }
             }
-            record(&tx, &found, &hash, "applied", None)?;
+            record(&tx, &found, &hash, "applied", None, Some(scope))?;
             tx.commit()?;
             written.push(bundle_ref(&found, chunk.len()));
             prev = Some(hash);
@@ -506,7 +550,8 @@ impl Home {
 /// seq): the causal context a new bundle or a roster vote records.
 pub(crate) fn applied_heads(db: &rusqlite::Connection) -> Result<BTreeMap<String, u64>> {
     let mut stmt = db.prepare_cached(
-        "SELECT author || '/' || device, max(seq) FROM bundles WHERE status = 'applied' GROUP BY author, device",
+        "SELECT author || '/' || device, max(seq) FROM bundles WHERE status IN ('applied', 'sealed')
+         GROUP BY author, device",
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -518,10 +563,11 @@ fn dedup_applied(mut applied: Vec<BundleRef>) -> Vec<BundleRef> {
     applied
 }
 
-/// The applied bundles of one chain: seq → hash.
+/// The applied (or sealed: in place, unread) bundles of one chain: seq → hash.
 fn applied_chain(db: &rusqlite::Connection, chain: &Chain) -> Result<BTreeMap<u64, String>> {
-    let mut stmt =
-        db.prepare_cached("SELECT seq, hash FROM bundles WHERE author = ?1 AND device = ?2 AND status = 'applied'")?;
+    let mut stmt = db.prepare_cached(
+        "SELECT seq, hash FROM bundles WHERE author = ?1 AND device = ?2 AND status IN ('applied', 'sealed')",
+    )?;
     let rows = stmt.query_map(params![chain.0, chain.1], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -534,9 +580,16 @@ enum Placement {
     Fork(Fork),
 }
 
-/// Places bundle `f` (whose payload names `prev`) in its chain, given the chain's
-/// applied bundles (seq → hash) and whether the chain has a fork.
-fn place_in_chain(f: &Found, prev: Option<&str>, applied: &BTreeMap<u64, String>, forked: bool) -> Placement {
+/// Places bundle `f` (whose bytes hash to `hash` and whose payload names `prev`) in
+/// its chain, given the chain's applied or sealed bundles (seq → hash) and whether the
+/// chain has a fork. A sealed bundle opened later (a key share arrived) is in place.
+fn place_in_chain(
+    f: &Found,
+    hash: &str,
+    prev: Option<&str>,
+    applied: &BTreeMap<u64, String>,
+    forked: bool,
+) -> Placement {
     let seq = f.seq;
     let fork = |seq: u64, reason: String| {
         Placement::Fork(Fork {
@@ -549,6 +602,9 @@ fn place_in_chain(f: &Found, prev: Option<&str>, applied: &BTreeMap<u64, String>
     };
     if forked {
         return Placement::Waiting("its chain has a fork; it waits until a member resolves it".into());
+    }
+    if applied.get(&seq).is_some_and(|h| h == hash) {
+        return Placement::Ready;
     }
     if applied.contains_key(&seq) {
         return fork(seq, "a second bundle for a position already applied".into());
@@ -579,22 +635,112 @@ fn bundle_ref(f: &Found, operations: usize) -> BundleRef {
     }
 }
 
-fn record(tx: &rusqlite::Transaction<'_>, f: &Found, hash: &str, status: &str, reason: Option<&String>) -> Result<()> {
+fn record(
+    tx: &rusqlite::Transaction<'_>,
+    f: &Found,
+    hash: &str,
+    status: &str,
+    reason: Option<&String>,
+    scope: Option<&Scope>,
+) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO bundles (path, author, device, seq, hash, status, reason, size, mtime_ns)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        "INSERT INTO bundles (path, author, device, seq, hash, status, reason, size, mtime_ns, scope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, status = excluded.status, reason = excluded.reason,
-           size = excluded.size, mtime_ns = excluded.mtime_ns",
+           size = excluded.size, mtime_ns = excluded.mtime_ns, scope = excluded.scope",
     )?
-    .execute(params![f.rel, f.author, f.device, f.seq as i64, hash, status, reason, f.size, f.mtime_ns])?;
+    .execute(params![
+        f.rel,
+        f.author,
+        f.device,
+        f.seq as i64,
+        hash,
+        status,
+        reason,
+        f.size,
+        f.mtime_ns,
+        scope.map(Scope::as_str)
+    ])?;
     Ok(())
 }
 
-/// A checked bundle's payload and operation ids, or the reason it is refused.
-type CheckResult = std::result::Result<(BundlePayload, Vec<OpId>), String>;
+/// What checking one bundle file found.
+enum Verdict {
+    /// Opened and checked: its payload and operation ids.
+    Opened(BundlePayload, Vec<OpId>),
+    /// Encrypted to others only: a scope this member's role does not read.
+    Sealed,
+    /// Refused, with the reason.
+    Refused(String),
+}
+
+/// Who may read and write each scope, over every version of the governance chain: a
+/// bundle written before its author learnt of a roster or rules change is still
+/// accepted, so the check asks whether the author, and each recipient, had access
+/// under some version. Members proposed for the roster count with the role proposed:
+/// the bundle that approves a member is already encrypted to them by its author.
+struct Access {
+    /// Scope → the members who read it under some version (or would, once added).
+    readers: BTreeMap<Scope, BTreeSet<Fingerprint>>,
+    /// Key id of every key of every certificate ever on the roster or proposed for
+    /// it → its member.
+    keys: Vec<(KeyHandle, Fingerprint)>,
+}
+
+impl Access {
+    fn of(gov: &Governance, known: &BTreeMap<Fingerprint, Cert>, proposed: &[RosterMember]) -> Access {
+        let mut readers: BTreeMap<Scope, BTreeSet<Fingerprint>> = BTreeMap::new();
+        for version in &gov.versions {
+            for scope in version.rules.scopes() {
+                let entry = readers.entry(scope.clone()).or_default();
+                entry.extend(version.readers(&scope));
+                entry.extend(
+                    proposed.iter().filter(|m| version.rules.reads(m.role, &scope)).map(|m| m.fingerprint.clone()),
+                );
+            }
+        }
+        let mut keys: Vec<(KeyHandle, Fingerprint)> = known
+            .iter()
+            .flat_map(|(fpr, cert)| cert.keys().map(move |k| (KeyHandle::from(k.key().keyid()), fpr.clone())))
+            .collect();
+        for member in proposed {
+            if let Ok(cert) = member.parse_cert() {
+                keys.extend(cert.keys().map(|k| (KeyHandle::from(k.key().keyid()), member.fingerprint.clone())));
+            }
+        }
+        Access { readers, keys }
+    }
+
+    /// Why a bundle of `scope` by `author`, encrypted to `recipients`, is refused.
+    fn refuses(&self, scope: &Scope, author: &Fingerprint, recipients: &[Option<KeyHandle>]) -> Option<String> {
+        let Some(readers) = self.readers.get(scope) else {
+            return Some(format!("it declares the scope `{scope}`, which the rules do not know"));
+        };
+        if !readers.contains(author) {
+            return Some(format!("it is written into the scope `{scope}`, which its author's role may not read"));
+        }
+        for recipient in recipients {
+            let Some(handle) = recipient else {
+                return Some("it is encrypted to a hidden recipient; bundles name every recipient".into());
+            };
+            match self.keys.iter().find(|(key, _)| key.aliases(handle)) {
+                Some((_, member)) if readers.contains(member) => {}
+                Some((_, member)) => {
+                    return Some(format!(
+                        "its scope is `{scope}` but it is encrypted to {member}, whose role may not read it"
+                    ))
+                }
+                // A key no roster version or proposal names cannot be told apart from
+                // a member added in a version this reader has not reached: allowed.
+                None => {}
+            }
+        }
+        None
+    }
+}
 
 /// What a bundle is checked against: the workspace, every key ever on the roster,
-/// and the roster version in force.
+/// the roster version in force, and who may read each scope.
 struct Signers<'a> {
     workspace: &'a str,
     certs: &'a [Cert],
@@ -602,26 +748,60 @@ struct Signers<'a> {
     head: &'a GovVersion,
     /// Session keys shared with this member (added later) for earlier bundles.
     shares: &'a BTreeMap<String, envelope::SharedKey>,
+    access: &'a Access,
+    /// Whether this member's role reads every scope: then a bundle not encrypted to
+    /// them is an error, not a bundle of a scope they do not read.
+    reads_everything: bool,
 }
 
-/// Opens and checks one bundle file; the reason it is refused otherwise.
-fn check(f: &Found, bytes: &[u8], signers: &Signers<'_>, key: &UnlockedKey, now: DateTime<Utc>) -> CheckResult {
-    let workspace = signers.workspace;
+/// Opens and checks one bundle file.
+fn check(f: &Found, bytes: &[u8], signers: &Signers<'_>, key: &UnlockedKey, now: DateTime<Utc>) -> Verdict {
+    match open_and_check(f, bytes, signers, key, now) {
+        Ok(checked) => Verdict::Opened(checked.0, checked.1),
+        Err(None) => Verdict::Sealed,
+        Err(Some(reason)) => Verdict::Refused(reason),
+    }
+}
+
+/// The payload and operation ids of a bundle that passes every check; `Err(None)` for
+/// one sealed to others, `Err(Some(reason))` for one refused.
+fn open_and_check(
+    f: &Found,
+    bytes: &[u8],
+    signers: &Signers<'_>,
+    key: &UnlockedKey,
+    now: DateTime<Utc>,
+) -> std::result::Result<(BundlePayload, Vec<OpId>), Option<String>> {
     let opened = match envelope::open(bytes, key, signers.certs, now) {
         Err(EnvelopeError::NotForMe) if signers.shares.contains_key(&f.rel) => {
             envelope::open_shared(bytes, &signers.shares[&f.rel], signers.certs, now)
         }
         other => other,
     };
-    let opened = opened.map_err(|e| match e {
-        EnvelopeError::NotForMe => {
-            "it is not encrypted to you (another workspace's bundle, or not meant for your role)".to_string()
+    let opened = match opened {
+        Ok(opened) => opened,
+        Err(EnvelopeError::NotForMe) if !signers.reads_everything => return Err(None),
+        Err(EnvelopeError::NotForMe) => {
+            return Err(Some(
+                "it is not encrypted to you (another workspace's bundle, or its author left you out)".into(),
+            ))
         }
-        EnvelopeError::UnknownSigner(issuer) => {
-            format!("it is signed by a key not on the roster ({issuer})")
+        Err(EnvelopeError::UnknownSigner(issuer)) => {
+            return Err(Some(format!("it is signed by a key not on the roster ({issuer})")))
         }
-        other => other.to_string(),
-    })?;
+        Err(other) => return Err(Some(other.to_string())),
+    };
+    checked_payload(f, &opened, signers, now).map_err(Some)
+}
+
+/// The checks of docs/bundle-format.md 2.5 after the envelope is open.
+fn checked_payload(
+    f: &Found,
+    opened: &envelope::Opened,
+    signers: &Signers<'_>,
+    now: DateTime<Utc>,
+) -> std::result::Result<(BundlePayload, Vec<OpId>), String> {
+    let workspace = signers.workspace;
     let invalid = |e: canonical::CanonicalError| format!("its content is not a valid bundle ({e})");
     let value = canonical::value_from_bytes(&opened.payload).map_err(invalid)?;
     // Operation ids from the parsed values: the canonical bytes of an operation are
@@ -662,11 +842,45 @@ fn check(f: &Found, bytes: &[u8], signers: &Signers<'_>, key: &UnlockedKey, now:
         return Err(format!("it holds an operation by another member ({})", op.author));
     }
     signers.head.accepts(&payload.author, &payload.device, payload.seq)?;
+    if let Some(op) = payload.ops.iter().find(|op| op.scope != payload.scope) {
+        return Err(format!(
+            "it is a bundle of scope `{}` holding an operation of scope `{}`",
+            payload.scope, op.scope
+        ));
+    }
+    if let Some(reason) = signers.access.refuses(&payload.scope, &payload.author, &opened.recipients) {
+        return Err(reason);
+    }
     for op in &payload.ops {
+        if let OpBody::DecisionPropose { document } = &op.body {
+            if document.kind.is_governance() && !op.scope.is_all() {
+                return Err(
+                    "it holds a roster or rules decision outside the scope `all`, where every member reads the roster"
+                        .into(),
+                );
+            }
+        }
         decision::check_vote(workspace, op, signers.known, now)?;
         crate::finance::check(op)?;
     }
     Ok((payload, ids))
+}
+
+/// The members proposed for the roster by any roster decision (added, or a key
+/// replaced), with the role proposed.
+fn proposed_members(db: &rusqlite::Connection) -> Result<Vec<RosterMember>> {
+    let mut stmt = db.prepare_cached("SELECT doc FROM decision_versions WHERE kind = 'roster'")?;
+    let docs = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut members = Vec::new();
+    for doc in docs {
+        let doc: decision::DecisionDoc = canonical::from_bytes(doc.as_bytes())?;
+        if let Some(decision::Change::MemberAdd { member } | decision::Change::MemberReplace { member, .. }) =
+            doc.change
+        {
+            members.push(member);
+        }
+    }
+    Ok(members)
 }
 
 /// A conflict copy (its path inside the folder, its full path) and the bundle it copies.

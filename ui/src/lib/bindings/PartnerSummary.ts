@@ -3,6 +3,7 @@ import type { Claim } from "./Claim";
 import type { Kind } from "./Kind";
 import type { MemberRef } from "./MemberRef";
 import type { PartnerId } from "./PartnerId";
+import type { Scope } from "./Scope";
 import type { Stage } from "./Stage";
 
 /**
@@ -24,4 +25,8 @@ last_contact: string | null,
 /**
  * Live claims on the organisation (claims whose date has not passed).
  */
-claims: Array<Claim>, };
+claims: Array<Claim>, 
+/**
+ * Who may read the record: its changes travel in bundles of this scope.
+ */
+scope: Scope, };

@@ -14,4 +14,9 @@ waiting: Array<FileIssue>,
 /**
  * Files refused, with the reason; listed until the file is removed or replaced.
  */
-rejected: Array<FileIssue>, forks: Array<Fork>, };
+rejected: Array<FileIssue>, forks: Array<Fork>, 
+/**
+ * Bundles of scopes this member's role does not read: they cannot be opened and
+ * are left alone (their place in their chain is kept, nothing is applied).
+ */
+sealed: number, };

@@ -9,4 +9,8 @@ export type SyncStatus = { folder: string, last_sync: string | null,
 /**
  * Operations recorded here and not yet written to the folder.
  */
-pending_operations: number, waiting: Array<FileIssue>, rejected: Array<FileIssue>, forks: Array<Fork>, };
+pending_operations: number, waiting: Array<FileIssue>, rejected: Array<FileIssue>, forks: Array<Fork>, 
+/**
+ * Bundles in the folder for scopes this member's role does not read.
+ */
+sealed: number, };
