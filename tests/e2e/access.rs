@@ -293,3 +293,41 @@ fn unknown_scopes_unreadable_scopes_and_mismatched_bundles_are_refused() {
         assert!(!notes.to_string().contains("Forged"), "{}: {notes}", member.name);
     }
 }
+
+#[test]
+fn moving_a_record_shares_it_as_it_stands_and_its_earlier_notes_keep_their_scope() {
+    let board = workspace();
+    let [alice, bob, tess, tim] = [&board.members[0], &board.members[1], &board.members[2], &board.members[3]];
+    board_only_talks(&board);
+
+    // The board opens the talks to everyone: the record as it stands reaches the
+    // team; the notes written as board-only stay board-only.
+    let moved = alice.json(&["partner", "set", SECRET_ORG, "--scope", "all", "--stage", "partner"]);
+    assert_eq!(moved["scope"], "all");
+    sync_all(&board);
+    for member in [tess, tim] {
+        let detail = member.json(&["partner", "show", SECRET_ORG]);
+        assert_eq!(detail["scope"], "all", "{}", member.name);
+        assert_eq!(detail["stage"], "partner");
+        assert_eq!(detail["notes"], "Term sheet in the board folder");
+        assert_eq!(detail["interactions"].as_array().unwrap().len(), 0, "{detail}");
+    }
+    tim.run(&["partner", "log", SECRET_ORG, "--channel", "email", "--summary", "Welcome pack sent"]).ok();
+    sync_all(&board);
+    let detail = bob.json(&["partner", "show", SECRET_ORG]);
+    assert_eq!(detail["interactions"].as_array().unwrap().len(), 2, "{detail}");
+
+    // The mirror's talks turn sensitive: it moves to board. The team learns only that
+    // it moved (and can no longer write into it); later notes do not reach them.
+    alice.json(&["partner", "set", "Public Mirror Org", "--scope", "board"]);
+    sync_all(&board);
+    assert_eq!(tim.json(&["partner", "show", "Public Mirror Org"])["scope"], "board");
+    tim.run(&["partner", "log", "Public Mirror Org", "--channel", "call", "--summary", "x"])
+        .fails_with("may not read the scope `board`");
+    alice.run(&["partner", "log", "Public Mirror Org", "--channel", "call", "--summary", "Exclusive deal"]).ok();
+    sync_all(&board);
+    assert!(files_containing(&tim.home, "Exclusive deal").is_empty());
+    assert!(!files_containing(&bob.home, "Exclusive deal").is_empty());
+    assert_eq!(alice.digest(), bob.digest());
+    assert_eq!(tess.digest(), tim.digest());
+}

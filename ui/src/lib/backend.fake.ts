@@ -15,6 +15,7 @@ import type { HomeInfo } from "./bindings/HomeInfo";
 import type { Overview } from "./bindings/Overview";
 import type { PartnerFilter } from "./bindings/PartnerFilter";
 import type { PartnerSummary } from "./bindings/PartnerSummary";
+import type { ScopeInfo } from "./bindings/ScopeInfo";
 
 export const member = { fingerprint: "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678", name: "Alice Aalders" };
 
@@ -40,6 +41,7 @@ function partner(name: string, fields: Partial<PartnerSummary>): PartnerSummary 
     opencollective: null,
     last_contact: null,
     claims: [],
+    scope: "all",
     ...fields,
   };
 }
@@ -69,6 +71,22 @@ export function applyFilter(rows: PartnerSummary[], filter: PartnerFilter): Part
         (p.website ?? "").toLowerCase().includes(text) ||
         p.tags.some((t) => t.includes(text))),
   );
+}
+
+/**
+ * The scopes of the rules in force as a board member sees them: `steering` is read by
+ * the steering committee only, so the forms must not offer it.
+ */
+export const scopeInfos: ScopeInfo[] = [
+  { scope: "all", readers: ["board", "treasurer", "sc", "team"], readable: true },
+  { scope: "board", readers: ["board"], readable: true },
+  { scope: "finance", readers: ["board", "treasurer"], readable: true },
+  { scope: "steering", readers: ["sc"], readable: false },
+];
+
+/** Gives the mocked `scopes` call its answer (a test file mocks it: `scopes: vi.fn()`). */
+export function useFakeScopes(infos: ScopeInfo[] = scopeInfos) {
+  return vi.mocked(backend.scopes).mockReset().mockImplementation(async () => structuredClone(infos));
 }
 
 export interface FakeBackend {

@@ -35,6 +35,8 @@ import type { PartnerUpdate } from "./bindings/PartnerUpdate";
 import type { Period } from "./bindings/Period";
 import type { ReportRequest } from "./bindings/ReportRequest";
 import type { RosterChange } from "./bindings/RosterChange";
+import type { Scope } from "./bindings/Scope";
+import type { ScopeInfo } from "./bindings/ScopeInfo";
 import type { Session } from "./bindings/Session";
 import type { Source } from "./bindings/Source";
 import type { SyncEvent } from "./bindings/SyncEvent";
@@ -88,6 +90,9 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
  * - `passphrase-needed`: the command needs the key; ask for the passphrase and call again with it.
  * - `wrong-passphrase`: say so and ask again.
  * - `claimed-by-other`: another member claims the organisation; show the warning, then call again with `force`.
+ *
+ * Writing into a scope this member's role does not read fails with `scope-not-readable`,
+ * into a scope the rules do not know with `invalid-value`; both messages say why.
  */
 export const PASSPHRASE_NEEDED = "passphrase-needed";
 
@@ -170,6 +175,11 @@ export function workspaceInfo(): Promise<WorkspaceInfo> {
   return call<WorkspaceInfo>("workspace_info");
 }
 
+/** Every scope of the rules in force, the roles that read it, and whether this member does (and so may write into it). */
+export function scopes(): Promise<ScopeInfo[]> {
+  return call<ScopeInfo[]>("scopes");
+}
+
 // --- partners ----------------------------------------------------------------
 
 /** The organisations that match `filter`, ordered by name. */
@@ -210,31 +220,43 @@ export function transactionPage(filter: TransactionFilter): Promise<TransactionP
   return call<TransactionPage>("transaction_page", { filter });
 }
 
-/** Imports an export file; `onProgress` receives each stage as it advances. */
+/**
+ * Imports an export file into `scope` (null: `finance`, the backend's default);
+ * `onProgress` receives each stage as it advances.
+ */
 export function importFinance(
   source: Source,
   path: string,
+  scope: Scope | null,
   onProgress: (progress: ImportProgress) => void,
 ): Promise<ImportSummary> {
   const progress = new Channel<ImportProgress>();
   progress.onmessage = onProgress;
-  return call<ImportSummary>("import_finance", { source, path, progress });
+  return call<ImportSummary>("import_finance", { source, path, scope, progress });
 }
 
 export function fundAccounts(): Promise<FundAccount[]> {
   return call<FundAccount[]>("fund_accounts");
 }
 
-export function mapFund(account: string, fund: string): Promise<FundAccount> {
-  return call<FundAccount>("map_fund", { account, fund });
+/** Maps an account to a fund; the mapping travels in `scope` (null: `finance`). */
+export function mapFund(account: string, fund: string, scope: Scope | null): Promise<FundAccount> {
+  return call<FundAccount>("map_fund", { account, fund, scope });
 }
 
 export function budgets(year: number | null): Promise<BudgetLine[]> {
   return call<BudgetLine[]>("budgets", { year });
 }
 
-export function setBudget(fund: string, year: number, amount: string, currency: string): Promise<BudgetLine> {
-  return call<BudgetLine>("set_budget", { fund, year, amount, currency });
+/** Sets a fund's budget for a year; it travels in `scope` (null: `finance`). */
+export function setBudget(
+  fund: string,
+  year: number,
+  amount: string,
+  currency: string,
+  scope: Scope | null,
+): Promise<BudgetLine> {
+  return call<BudgetLine>("set_budget", { fund, year, amount, currency, scope });
 }
 
 export function reportAvailable(year: number | null): Promise<AvailableLine[]> {
@@ -347,6 +369,7 @@ export const noFilter: PartnerFilter = {
   tag: null,
   search: null,
   owner: null,
+  scope: null,
   limit: null,
   offset: null,
 };

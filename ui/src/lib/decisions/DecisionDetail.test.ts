@@ -14,6 +14,7 @@ vi.mock("../backend", async (real) => ({
   withdrawDecision: vi.fn(),
   exportDecision: vi.fn(),
   choosePath: vi.fn(),
+  scopes: vi.fn(),
 }));
 
 function show(id: string) {
@@ -35,6 +36,7 @@ describe("a decision in full", () => {
 
     expect(await screen.findByRole("heading", { level: 2, name: "Travel to the summit for Carol" })).toBeTruthy();
     expect(statusWord(container)).toBe("Open");
+    expect(container.querySelector(".scope")).toBeNull(); // every member reads it
     expect(container.textContent).toContain('needs 2 approvals under "majority board"');
     expect(container.textContent).toContain("1 of 2 approvals needed");
     expect(container.querySelector(".document")?.textContent).toBe(
@@ -153,5 +155,14 @@ describe("a decision in full", () => {
     expect(choosePath).toHaveBeenCalledWith(true, false);
     expect(exportDecision).toHaveBeenCalledWith("2222bbbb", "/home/alice/audit");
     expect(report.textContent).toContain("/home/alice/audit/decision-2222bbbb");
+  });
+
+  it("marks a decision only some roles read", async () => {
+    useDecisionsBackend();
+    const { container } = show("3333cccc");
+
+    await screen.findByRole("heading", { level: 2, name: "Budget 2026" });
+    const mark = within(container.querySelector(".status-line") as HTMLElement).getByTitle("Readable by: finance");
+    expect(mark.textContent).toMatch(/Readable by:\s*finance/);
   });
 });

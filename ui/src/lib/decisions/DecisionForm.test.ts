@@ -15,6 +15,7 @@ vi.mock("../backend", async (real) => ({
   withdrawDecision: vi.fn(),
   exportDecision: vi.fn(),
   choosePath: vi.fn(),
+  scopes: vi.fn(),
 }));
 
 const field = (label: string) => screen.getByLabelText(label) as HTMLInputElement;
@@ -50,6 +51,7 @@ describe("the propose form", () => {
       currency: "EUR",
       fund: "outreach",
       closes: "2099-05-01",
+      scope: "all",
     });
   });
 
@@ -73,5 +75,37 @@ describe("the propose form", () => {
     expect(field("Fund").value).toBe("outreach");
     expect(field("Closes").value).toBe("2099-05-01");
     expect((screen.getByRole("button", { name: "Propose" }) as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("offers the scopes the member's role reads and proposes in the one chosen", async () => {
+    const { proposeDecision } = useDecisionsBackend();
+    render(DecisionForm, { onDone: vi.fn(), onCancel: vi.fn() });
+
+    const scope = screen.getByLabelText("Scope") as HTMLSelectElement;
+    expect(scope.value).toBe("all");
+    await vi.waitFor(() => expect(Array.from(scope.options, (o) => o.value)).toEqual(["all", "board", "finance"]));
+    await fillIn();
+    await fireEvent.change(scope, { target: { value: "finance" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Propose" }));
+
+    await vi.waitFor(() => expect(proposeDecision).toHaveBeenCalledWith(expect.objectContaining({ scope: "finance" })));
+  });
+
+  it("keeps an amendment in its decision's scope", async () => {
+    const { rows, amendDecision } = useDecisionsBackend();
+    const budget = { ...rows.find((d) => d.id === "3333cccc")!, status: "open" as const };
+    const onDone = vi.fn();
+    render(DecisionForm, { amending: budget, onDone, onCancel: vi.fn() });
+
+    const scope = screen.getByLabelText("Scope") as HTMLSelectElement;
+    expect(scope.disabled).toBe(true);
+    expect(Array.from(scope.options, (o) => o.value)).toEqual(["finance"]);
+    expect(screen.getByText("An amendment stays in the decision's scope.")).toBeTruthy();
+    await fireEvent.input(field("Title"), { target: { value: "Budget 2026, revised" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save amendment" }));
+
+    // None is sent: the core keeps the decision where it is.
+    await vi.waitFor(() => expect(onDone).toHaveBeenCalledWith("3333cccc"));
+    expect(amendDecision).toHaveBeenCalledWith("3333cccc", expect.objectContaining({ title: "Budget 2026, revised", scope: null }));
   });
 });

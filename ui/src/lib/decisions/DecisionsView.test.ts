@@ -14,6 +14,7 @@ vi.mock("../backend", async (real) => ({
   withdrawDecision: vi.fn(),
   exportDecision: vi.fn(),
   choosePath: vi.fn(),
+  scopes: vi.fn(),
 }));
 
 /** The titles in the table's rows, top to bottom. */
@@ -66,6 +67,9 @@ describe("the decisions view", () => {
     await waitFor(() => expect(shownTitles()).toEqual(["Budget 2026", "Adopt the code of conduct"]));
     expect(decisions).toHaveBeenLastCalledWith({ open: false, needs_me: false });
     expect(within(row("Budget 2026")).getAllByRole("cell")[1]?.textContent?.trim()).toBe("Approved");
+    // Read by finance only: marked beside its title; a decision every member reads is not.
+    expect(within(row("Budget 2026")).getByTitle("Readable by: finance")).toBeTruthy();
+    expect(row("Adopt the code of conduct").querySelector(".scope")).toBeNull();
     expect(within(row("Adopt the code of conduct")).getAllByRole("cell")[1]?.textContent?.trim()).toBe("Rejected");
 
     await fireEvent.click(screen.getByRole("button", { name: "All" }));

@@ -3,11 +3,13 @@
 //
 //   vi.mock("../backend", async (real) => ({ ...(await real()), decisions: vi.fn(), decision: vi.fn(), … }));
 //
+// (with `scopes: vi.fn()` among them: the propose form's scope selector asks it)
 // then `useDecisionsBackend()` gives them their behaviour. Nothing here reaches Tauri.
 
 import { vi } from "vitest";
 import * as backend from "../backend";
 import { BackendError, PASSPHRASE_NEEDED } from "../backend";
+import { useFakeScopes } from "../backend.fake";
 import type { DecisionDetail } from "../bindings/DecisionDetail";
 import type { DecisionImpact } from "../bindings/DecisionImpact";
 import type { MemberRef } from "../bindings/MemberRef";
@@ -83,6 +85,7 @@ function record(id: string, fields: Partial<DecisionDetail>): DecisionDetail {
     change: null,
     votes: [],
     needed: 0,
+    scope: "all",
     ...fields,
   };
 }
@@ -131,6 +134,7 @@ export function records(): DecisionDetail[] {
       closes: day(-30),
       decided: day(-40),
       approvals: 2,
+      scope: "finance",
     }),
     record("4444dddd", {
       kind: "written-resolution",
@@ -191,6 +195,7 @@ export function useDecisionsBackend(fake: FakeDecisions = {}) {
     choosePath: vi.mocked(backend.choosePath),
   };
   for (const mock of Object.values(mocks)) mock.mockReset();
+  const scopes = useFakeScopes();
 
   mocks.decisions.mockImplementation(async (filter) => {
     fail();
@@ -246,6 +251,7 @@ export function useDecisionsBackend(fake: FakeDecisions = {}) {
         proposer: alice,
         needs_me: true,
         needed: 2,
+        scope: request.scope ?? "all",
       }),
     );
     return id;
@@ -267,5 +273,5 @@ export function useDecisionsBackend(fake: FakeDecisions = {}) {
     return { dir: `${folder}/decision-${id}`, files: ["README.txt", "decision.json", "vote-1.json", "vote-1.json.asc"] };
   });
   mocks.choosePath.mockResolvedValue("/home/alice/audit");
-  return { rows, ...mocks };
+  return { rows, scopes, ...mocks };
 }

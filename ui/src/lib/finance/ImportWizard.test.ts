@@ -1,11 +1,12 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { BackendError, choosePath, importFinance } from "../backend";
+import { scopeInfos, useFakeScopes } from "../backend.fake";
 import type { ImportSummary } from "../bindings/ImportSummary";
 import { formatDate } from "../labels";
 import ImportWizard from "./ImportWizard.svelte";
 
-vi.mock("../backend", async (real) => ({ ...(await real()), importFinance: vi.fn(), choosePath: vi.fn() }));
+vi.mock("../backend", async (real) => ({ ...(await real()), importFinance: vi.fn(), choosePath: vi.fn(), scopes: vi.fn() }));
 
 const summary: ImportSummary = {
   source: "eboekhouden",
@@ -23,13 +24,16 @@ const summary: ImportSummary = {
 };
 
 describe("the import wizard", () => {
-  beforeEach(() => vi.clearAllMocks());
+  beforeEach(() => {
+    vi.clearAllMocks();
+    useFakeScopes();
+  });
 
   it("imports the chosen file, showing progress and then what changed", async () => {
     vi.mocked(choosePath).mockResolvedValueOnce(summary.file).mockResolvedValueOnce(null);
     let finish: (value: ImportSummary) => void = () => {};
     let report: (done: number) => void = () => {};
-    vi.mocked(importFinance).mockImplementation((_source, _path, onProgress) => {
+    vi.mocked(importFinance).mockImplementation((_source, _path, _scope, onProgress) => {
       onProgress({ stage: "read", done: 0, total: 0 });
       report = (done) => onProgress({ stage: "compare", done, total: 5000 });
       return new Promise((resolve) => (finish = resolve));
@@ -59,7 +63,7 @@ describe("the import wizard", () => {
     await waitFor(() => expect(screen.getByText("Compare: 1,200 of 5,000 rows")).toBeTruthy());
     const counted = screen.getByRole("progressbar", { name: "Import progress" }) as HTMLProgressElement;
     expect([counted.value, counted.max]).toEqual([1200, 5000]);
-    expect(importFinance).toHaveBeenCalledWith("eboekhouden", summary.file, expect.any(Function));
+    expect(importFinance).toHaveBeenCalledWith("eboekhouden", summary.file, "finance", expect.any(Function));
 
     finish(summary);
     const done = await screen.findByRole("status");
@@ -94,11 +98,37 @@ describe("the import wizard", () => {
 
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("transactions.csv line 42: the amount “12,3x” is not a number");
-    expect(importFinance).toHaveBeenCalledWith("opencollective", "/tmp/transactions.csv", expect.any(Function));
+    expect(importFinance).toHaveBeenCalledWith("opencollective", "/tmp/transactions.csv", "finance", expect.any(Function));
     expect(document.querySelector(".import-summary")).toBeNull();
     expect(screen.queryByRole("progressbar")).toBeNull();
     expect(onImported).not.toHaveBeenCalled();
     // The form is ready for another try.
     expect((screen.getByLabelText("File") as HTMLInputElement).value).toBe("/tmp/transactions.csv");
+  });
+
+  it("imports into finance unless another scope the member's role reads is chosen", async () => {
+    vi.mocked(importFinance).mockResolvedValue(summary);
+    render(ImportWizard, {});
+
+    const scope = screen.getByLabelText("Scope") as HTMLSelectElement;
+    expect(scope.value).toBe("finance");
+    await waitFor(() => expect(Array.from(scope.options, (o) => o.value)).toEqual(["all", "board", "finance"]));
+    await fireEvent.input(screen.getByLabelText("File"), { target: { value: "/tmp/transactions.csv" } });
+    await fireEvent.change(scope, { target: { value: "board" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Import" }));
+
+    expect(importFinance).toHaveBeenCalledWith("opencollective", "/tmp/transactions.csv", "board", expect.any(Function));
+  });
+
+  it("shows a default the member's role does not read as it is, and offers the scopes it does read", async () => {
+    // A community-team member reads only `all`: finance is not theirs to write into.
+    useFakeScopes(scopeInfos.map((s) => ({ ...s, readable: s.scope === "all" })));
+    render(ImportWizard, {});
+
+    const scope = screen.getByLabelText("Scope") as HTMLSelectElement;
+    await waitFor(() => expect(Array.from(scope.options, (o) => o.value)).toEqual(["finance", "all"]));
+    expect(scope.value).toBe("finance");
+    expect(scope.options[0]?.disabled).toBe(true);
+    expect(scope.options[0]?.textContent).toBe("finance — your role does not read it");
   });
 });

@@ -31,6 +31,7 @@ function decision(id: string, title: string, closes: string, amount: string | nu
     objections: 0,
     abstentions: 0,
     needs_me: true,
+    scope: "all",
   };
 }
 
@@ -89,6 +90,7 @@ const data: Overview = {
     waiting: [],
     rejected: [{ file: "bundles/x/7.cs", reason: "the signature does not verify" }],
     forks: [],
+    sealed: 0,
   },
 };
 

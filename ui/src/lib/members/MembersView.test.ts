@@ -47,7 +47,7 @@ describe("the members view", () => {
     expect(place.textContent).toContain("Foundation board");
     expect(within(place).getByText("7d3f0a9c2b1e…").getAttribute("title")).toBe(workspace.id);
 
-    const roster = screen.getByRole("table");
+    const roster = screen.getByRole("table", { name: "Members of the workspace with their roles" });
     const bobRow = within(roster).getByRole("rowheader", { name: "Bob Bakker" }).closest("tr") as HTMLElement;
     expect(within(bobRow).getAllByRole("cell").map((c) => c.textContent?.trim())).toEqual([
       "bob@example.org",
@@ -58,7 +58,16 @@ describe("the members view", () => {
 
     const rules = screen.getByRole("region", { name: "Rules in force" });
     expect(rules.textContent).toMatch(/Sponsorship\s*at-least 4 of sc/);
-    expect(rules.textContent).toMatch(/Board\s*board records, finance records, shared records/);
+    // Who reads what: every role, the scopes it reads (`all` is everyone's), and who holds it.
+    const access = within(rules).getByRole("table", { name: "Who reads what" });
+    const reads = (role: string) =>
+      within(within(access).getByRole("rowheader", { name: role }).closest("tr") as HTMLElement)
+        .getAllByRole("cell")
+        .map((c) => c.textContent?.trim());
+    expect(reads("Board")).toEqual(["board records, finance records, shared records", "Bob Bakker"]);
+    expect(reads("Treasurer")).toEqual(["shared records", "Alice Aalders"]);
+    expect(reads("Community team")).toEqual(["shared records", "nobody"]);
+    expect(rules.textContent).toContain("encrypted only to the members whose role reads that scope");
     expect(rules.textContent).toContain("Approved funding expires after 12 months.");
 
     const key = screen.getByRole("region", { name: "Your key" });
@@ -90,5 +99,20 @@ describe("the members view", () => {
       { action: "role", fingerprint: bob.fingerprint, role: "treasurer" },
       "2026-04-30",
     );
+  });
+
+  it("says plainly, by a removal or a role change, that what was shared stays shared", async () => {
+    render(MembersView, { session, version: 0, onSession: vi.fn(), onNavigate: vi.fn() });
+    const form = screen.getByRole("region", { name: "Propose a roster change" });
+    expect(form.textContent).not.toContain("stops new bundles");
+
+    for (const action of ["remove", "role"]) {
+      await fireEvent.change(within(form).getByLabelText("Change"), { target: { value: action } });
+      const text = form.textContent?.replace(/\s+/g, " ") ?? "";
+      expect(text).toContain("Removing a member stops new bundles from being encrypted to them;");
+      expect(text).toContain("a role change does the same for the scopes their new role does not read.");
+      expect(text).toContain("What they could read before stays readable to them");
+      expect(text).toContain("encryption cannot take back what was already shared");
+    }
   });
 });

@@ -31,11 +31,6 @@ export function decisionKindLabel(kind: string): string {
   return (decisionKindLabels as Record<string, string>)[kind] ?? kind;
 }
 
-/** A role as the rule set names it, in words. */
-export function roleLabel(role: string): string {
-  return (roleLabels as Record<string, string>)[role] ?? role;
-}
-
 const scopeLabels: Record<string, string> = {
   all: "shared records",
   board: "board records",

@@ -12,6 +12,7 @@ vi.mock("../backend", async (real) => ({
   addContact: vi.fn(),
   logInteraction: vi.fn(),
   claimPartner: vi.fn(),
+  scopes: vi.fn(),
 }));
 
 /** The organisation names rendered in the list, top to bottom (a selector: role queries are slow in jsdom). */
@@ -101,6 +102,8 @@ describe("the partners view", () => {
       stage: "contacted",
       tags: ["hosting", "Sponsor"],
       website: "https://nordic.example",
+      // Untouched, the scope selector keeps the default: every member reads it.
+      scope: "all",
     });
     expect(await screen.findByRole("heading", { level: 2, name: "Nordic Cloud" })).toBeTruthy();
   });
@@ -138,5 +141,27 @@ describe("the partners view", () => {
     await waitFor(() => expect(partnerDetail).toHaveBeenCalledTimes(2));
     await waitFor(() => expect(listPartners).toHaveBeenCalledTimes(2));
     expect(screen.getByRole("heading", { level: 2, name: "Acme Cloud" })).toBeTruthy();
+  });
+
+  it("adds an organisation only some roles read, offering only the scopes the member's role reads, and marks it", async () => {
+    const { addPartner } = useFakePartners();
+    render(PartnersView, { session, version: 0 });
+    const dunmore = (await screen.findByRole("button", { name: "Dunmore Foundation" })).closest("th") as HTMLElement;
+    expect(within(dunmore).getByTitle("Readable by: board")).toBeTruthy();
+    const acme = screen.getByRole("button", { name: "Acme Cloud" }).closest("th") as HTMLElement;
+    expect(acme.querySelector(".scope")).toBeNull();
+
+    await fireEvent.click(screen.getByRole("button", { name: "Add organisation" }));
+    const form = screen.getByRole("region", { name: "Add an organisation" });
+    const scope = within(form).getByLabelText("Scope") as HTMLSelectElement;
+    expect(scope.value).toBe("all");
+    await waitFor(() => expect(Array.from(scope.options, (o) => o.value)).toEqual(["all", "board", "finance"]));
+    await fireEvent.input(within(form).getByLabelText("Name"), { target: { value: "Quiet Grants Trust" } });
+    await fireEvent.change(scope, { target: { value: "board" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Add" }));
+
+    expect(addPartner).toHaveBeenCalledWith(expect.objectContaining({ name: "Quiet Grants Trust", scope: "board" }));
+    await screen.findByRole("heading", { level: 2, name: "Quiet Grants Trust" });
+    expect(within(document.querySelector("header.title") as HTMLElement).getByTitle("Readable by: board")).toBeTruthy();
   });
 });

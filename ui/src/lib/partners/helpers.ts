@@ -54,6 +54,7 @@ export const noChange: PartnerUpdate = {
   notes: null,
   opencollective: null,
   tags: null,
+  scope: null,
 };
 
 /** "hosting, sponsor , " → ["hosting", "sponsor"]. */

@@ -4,13 +4,14 @@
 //
 //   vi.mock("../backend", async (real) => ({ ...(await real()), ...partnerMocks() }));
 //
-// where partnerMocks is written out in the test (vi.mock is hoisted), then
-// `useFakePartners()` gives the mocks their behaviour.
+// where partnerMocks is written out in the test (vi.mock is hoisted; it includes
+// `scopes`, which the forms' scope selectors ask), then `useFakePartners()` gives the
+// mocks their behaviour.
 
 import { vi } from "vitest";
 import * as backend from "../backend";
 import { BackendError } from "../backend";
-import { applyFilter, home, member } from "../backend.fake";
+import { applyFilter, home, member, useFakeScopes } from "../backend.fake";
 import type { Claim } from "../bindings/Claim";
 import type { MemberRef } from "../bindings/MemberRef";
 import type { PartnerDetail } from "../bindings/PartnerDetail";
@@ -43,6 +44,7 @@ function detail(name: string, fields: Partial<PartnerDetail>): PartnerDetail {
     notes: null,
     contacts: [],
     interactions: [],
+    scope: "all",
     ...fields,
   };
 }
@@ -67,8 +69,8 @@ export function fixtures(): PartnerDetail[] {
       last_contact: "2026-03-02",
       claims: [{ member: ada, until: FUTURE }],
       contacts: [
-        { id: "c1", name: "Mira Holm", email: "mira@borealis.example", role: "Head of open source", added_by: ada },
-        { id: "c2", name: "Tor Berg", email: null, role: "CFO", added_by: member },
+        { id: "c1", name: "Mira Holm", email: "mira@borealis.example", role: "Head of open source", added_by: ada, scope: "all" },
+        { id: "c2", name: "Tor Berg", email: null, role: "CFO", added_by: member, scope: "board" },
       ],
       interactions: [
         {
@@ -79,6 +81,7 @@ export function fixtures(): PartnerDetail[] {
           summary: "Presented the sponsorship tiers",
           next_step: "Send the proposal",
           due: "2026-03-20",
+          scope: "all",
         },
         {
           id: "i1",
@@ -88,10 +91,13 @@ export function fixtures(): PartnerDetail[] {
           summary: "First introduction",
           next_step: null,
           due: null,
+          scope: "board",
         },
       ],
     }),
     detail("City of Utrecht", { kind: "public-administration", tags: ["government"] }),
+    // A board-only record: its contacts and notes stay in `board`.
+    detail("Dunmore Foundation", { kind: "community", tags: ["grants"], scope: "board" }),
   ];
 }
 
@@ -121,6 +127,7 @@ export function useFakePartners(records: PartnerDetail[] = fixtures()) {
     return found;
   };
   const othersClaim = (d: PartnerDetail) => d.claims.some((c) => c.member.fingerprint !== member.fingerprint);
+  const scopes = useFakeScopes();
 
   const listPartners = vi.mocked(backend.listPartners).mockReset().mockImplementation(async (filter) => {
     const rows = applyFilter(records.map(summary), filter).sort((a, b) => a.name.localeCompare(b.name));
@@ -136,7 +143,7 @@ export function useFakePartners(records: PartnerDetail[] = fixtures()) {
         `an organisation named "${p.name}" is already recorded; use \`countersign partner set\` to change it`,
       );
     }
-    const added = detail(p.name, { kind: p.kind, stage: p.stage, tags: p.tags, website: p.website });
+    const added = detail(p.name, { kind: p.kind, stage: p.stage, tags: p.tags, website: p.website, scope: p.scope ?? "all" });
     records.push(added);
     return summary(added);
   });
@@ -145,11 +152,12 @@ export function useFakePartners(records: PartnerDetail[] = fixtures()) {
     if (update.stage) d.stage = update.stage;
     if (update.kind) d.kind = update.kind;
     if (update.notes !== null) d.notes = update.notes || null;
+    if (update.scope !== null) d.scope = update.scope;
     return summary(d);
   });
   const addContact = vi.mocked(backend.addContact).mockReset().mockImplementation(async (name, c) => {
     const d = find(name);
-    d.contacts.push({ id: `c${d.contacts.length + 1}`, ...c, added_by: member });
+    d.contacts.push({ id: `c${d.contacts.length + 1}`, ...c, added_by: member, scope: c.scope ?? d.scope });
     return structuredClone(d);
   });
   const logInteraction = vi.mocked(backend.logInteraction).mockReset().mockImplementation(async (name, entry) => {
@@ -164,6 +172,7 @@ export function useFakePartners(records: PartnerDetail[] = fixtures()) {
       summary: entry.summary,
       next_step: entry.next_step,
       due: entry.due,
+      scope: entry.scope ?? d.scope,
     });
     d.last_contact = date;
     return structuredClone(d);
@@ -176,5 +185,5 @@ export function useFakePartners(records: PartnerDetail[] = fixtures()) {
     return { partner: d.name, until: FUTURE, overridden: structuredClone(overridden) };
   });
 
-  return { records, listPartners, partnerDetail, addPartner, updatePartner, addContact, logInteraction, claimPartner };
+  return { records, listPartners, partnerDetail, addPartner, updatePartner, addContact, logInteraction, claimPartner, scopes };
 }

@@ -41,6 +41,7 @@ const status: SyncStatus = {
     { file: "bundles/C1C1/dev9/000001.cs", reason: "its author is not on the roster" },
   ],
   forks: [],
+  sealed: 0,
 };
 
 const report: SyncReport = {
@@ -60,6 +61,7 @@ const report: SyncReport = {
       reason: "two different bundles for the same position (a sync tool kept both)",
     },
   ],
+  sealed: 0,
 };
 
 function rejectedItems(): HTMLElement[] {
@@ -85,6 +87,7 @@ describe("the sync view", () => {
 
     expect(screen.getByText("4 operations recorded here and not yet written to the folder")).toBeTruthy();
     expect(screen.getByText(/runs by itself whenever the shared folder changes/)).toBeTruthy();
+    expect(document.querySelector(".sealed")).toBeNull(); // nothing sealed: nothing said
     expect(backend.syncNow).not.toHaveBeenCalled();
   });
 
@@ -131,5 +134,19 @@ describe("the sync view", () => {
     // The report's rejected file is the status's too: listed once.
     expect(rejectedItems()).toHaveLength(2);
     expect(backend.syncStatus).toHaveBeenCalledTimes(2);
+  });
+
+  it("says, without alarm, how many bundles are for scopes this member's role does not read", async () => {
+    vi.mocked(backend.syncStatus).mockResolvedValue({ ...status, rejected: [], sealed: 3 });
+    vi.mocked(backend.syncNow).mockResolvedValue({ ...report, rejected: [], forks: [], sealed: 1 });
+    render(SyncView, { session, version: 0 });
+
+    const note = await screen.findByText("3 bundles are for scopes your role does not read; they are left unopened.");
+    expect(note.closest("[role=alert]")).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+
+    await fireEvent.click(screen.getByRole("button", { name: "Sync now" }));
+    const done = await screen.findByRole("region", { name: "What the sync did" });
+    expect(within(done).getByText("Wrote 1 bundle, applied 2, 1 not for your role.")).toBeTruthy();
   });
 });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { BundleRef } from "../bindings/BundleRef";
 import type { SyncReport } from "../bindings/SyncReport";
-import { describeReport } from "./describe";
+import { describeReport, describeSealed } from "./describe";
 
 function bundles(n: number): BundleRef[] {
   return Array.from({ length: n }, (_, i) => ({ file: `b/${i}.cs`, author: "A", device: "D", seq: i + 1, operations: 1 }));
 }
 
-const empty: SyncReport = { written: [], applied: [], waiting: [], rejected: [], forks: [] };
+const empty: SyncReport = { written: [], applied: [], waiting: [], rejected: [], forks: [], sealed: 0 };
 const issue = { file: "x.cs", reason: "unreadable" };
 
 describe("describeReport", () => {
@@ -25,5 +25,11 @@ describe("describeReport", () => {
     expect(describeReport(empty)).toBe("Nothing to write or apply");
     const fork = { author: "A", device: "D", seq: 2, files: ["a", "b"], reason: "two bundles" };
     expect(describeReport({ ...empty, forks: [fork] })).toBe("Nothing to write or apply, 1 fork");
+  });
+
+  it("counts the bundles left unopened for other roles, as what they are", () => {
+    expect(describeReport({ ...empty, applied: bundles(2), sealed: 3 })).toBe("Applied 2 bundles, 3 not for your role");
+    expect(describeSealed(1)).toBe("1 bundle is for a scope your role does not read; it is left unopened.");
+    expect(describeSealed(4)).toBe("4 bundles are for scopes your role does not read; they are left unopened.");
   });
 });

@@ -18,6 +18,17 @@ export function describeReport(report: SyncReport): string {
   if (report.waiting.length > 0) parts.push(`${report.waiting.length} waiting`);
   if (report.rejected.length > 0) parts.push(`${report.rejected.length} rejected`);
   if (report.forks.length > 0) parts.push(count(report.forks.length, "fork"));
+  if (report.sealed > 0) parts.push(`${report.sealed} not for your role`);
   const text = parts.join(", ");
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Bundles of scopes this member's role does not read, said as what they are (not an
+ * error): "2 bundles are for scopes your role does not read; they are left unopened."
+ */
+export function describeSealed(sealed: number): string {
+  return sealed === 1
+    ? "1 bundle is for a scope your role does not read; it is left unopened."
+    : `${sealed} bundles are for scopes your role does not read; they are left unopened.`;
 }
