@@ -77,6 +77,19 @@ describe("partners in the desktop app", { timeout: 300_000 }, () => {
     await screenshot(session, "partner-contact-logged.png");
   });
 
+  it("adds a board-only organisation: marked in the list and the detail, and recorded in scope board", async () => {
+    await session.press("Partners");
+    await session.press("Add organisation");
+    await session.fill("Name", "Nimbus Quantum");
+    await session.choose("Scope", "board");
+    await session.press("Add");
+    await waitFor("the new organisation's page", () => session.byText("h2", "Nimbus Quantum"));
+    const mark = await session.execute(`return document.querySelector("main .scope")?.innerText.trim() ?? null;`);
+    assert.match(mark ?? "", /board/);
+    await screenshot(session, "partner-board-only.png");
+    assert.equal(cli(homes.erin, ["partner", "show", "Nimbus Quantum"], { json: true }).scope, "board");
+  });
+
   it("warns before a contact is logged when another member has claimed the organisation", async () => {
     await syncNow(session);
     await session.press("Partners");
