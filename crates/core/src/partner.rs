@@ -356,7 +356,6 @@ impl Home {
             website: snapshot.website.clone().filter(|w| !w.is_empty()),
         };
         let moved = PartnerChanges { scope: Some(to.clone()), ..PartnerChanges::default() };
-        self.check_writable(&to)?;
         self.commit_scoped(vec![
             (current.scope, OpBody::PartnerSet { partner: partner.clone(), fields: moved }),
             (to.clone(), add),
