@@ -258,9 +258,15 @@ pub fn gpg_decrypt(gpg: &Gpg, who: &Member, file: &Path) -> Value {
 }
 
 /// Signs `payload` as `signer` and encrypts it to `recipients` with stock gpg.
+/// The payload's `envelope` (the digest of Countersign's own recipient packets) is
+/// dropped: gpg writes packets of its own, and a bundle without it is still read.
 pub fn gpg_seal(gpg: &Gpg, signer: &Member, recipients: &[&Member], payload: &Value, out: &Path) {
     let input = out.with_extension("json");
-    std::fs::write(&input, serde_json::to_string(payload).unwrap()).unwrap();
+    let mut payload = payload.clone();
+    if let Some(fields) = payload.as_object_mut() {
+        fields.remove("envelope");
+    }
+    std::fs::write(&input, serde_json::to_string(&payload).unwrap()).unwrap();
     let mut args: Vec<String> = ["--passphrase", &signer.passphrase, "--trust-model", "always", "--local-user"]
         .iter()
         .map(|s| s.to_string())

@@ -68,6 +68,12 @@ pub struct BundlePayload {
     /// to the members whose role reads it.
     pub scope: Scope,
     pub ops: Vec<Operation>,
+    /// SHA-256 (hex) of the envelope's recipient packets, so that no byte of the file
+    /// outside the signed payload can change unnoticed. Countersign always writes it;
+    /// a bundle sealed by another tool (stock gpg) may lack it and is read without
+    /// this protection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<String>,
 }
 
 /// Lower-case hex SHA-256 of a file's bytes: bundle hashes and workspace ids.

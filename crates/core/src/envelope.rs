@@ -12,16 +12,20 @@ use crate::operation::Fingerprint;
 use chrono::{DateTime, Utc};
 use openpgp::cert::Cert;
 use openpgp::crypto::SessionKey;
+use openpgp::packet::pkesk::PKESK3;
 use openpgp::packet::{PKESK, SKESK};
 use openpgp::parse::stream::{
     DecryptionHelper, DecryptorBuilder, DetachedVerifierBuilder, MessageLayer, MessageStructure, VerificationError,
     VerificationHelper,
 };
 use openpgp::parse::Parse;
-use openpgp::serialize::stream::{Armorer, Compressor, Encryptor, LiteralWriter, Message, Recipient, Signer};
-use openpgp::types::{CompressionAlgorithm, Features, SymmetricAlgorithm};
+use openpgp::serialize::stream::{Armorer, Compressor, Encryptor, LiteralWriter, Message, Signer};
+use openpgp::serialize::Serialize as _;
+use openpgp::types::{CompressionAlgorithm, SymmetricAlgorithm};
 use openpgp::KeyHandle;
+use openpgp::Packet;
 use sequoia_openpgp as openpgp;
+use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::time::SystemTime;
 
@@ -51,11 +55,28 @@ pub struct Opened {
     /// The key each PKESK names as its recipient (`None`: a hidden recipient), so a
     /// reader can check the message was encrypted only to whom it should be.
     pub recipients: Vec<Option<KeyHandle>>,
+    /// The digest of the recipient packets ([`seal_bound`]); `None` when they are not
+    /// written the way Countersign writes them.
+    pub envelope: Option<String>,
 }
 
 /// Signs `payload` with `key` and encrypts it to every encryption-capable subkey of
 /// `recipients` (valid at `now`).
 pub fn seal(payload: &[u8], key: &UnlockedKey, recipients: &[Cert], now: DateTime<Utc>) -> Result<Vec<u8>> {
+    seal_bound(|_| Ok(payload.to_vec()), key, recipients, now)
+}
+
+/// [`seal`] for a payload that names its own envelope: `make_payload` receives the
+/// hex SHA-256 of the recipient (PKESK) packets, written before it, which the payload
+/// carries under the author's signature. Everything else in the file is covered by
+/// the encryption's integrity check (MDC) and the signature, so no bit of a bundle can
+/// change unnoticed by any reader ([`Opened::envelope`]).
+pub fn seal_bound(
+    make_payload: impl FnOnce(&str) -> Result<Vec<u8>>,
+    key: &UnlockedKey,
+    recipients: &[Cert],
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>> {
     let policy = policy();
     let time = SystemTime::from(now);
     let mut keys = Vec::new();
@@ -75,28 +96,44 @@ pub fn seal(payload: &[u8], key: &UnlockedKey, recipients: &[Cert], now: DateTim
             });
         }
     }
-    let recipients: Vec<Recipient<'_>> =
-        keys.iter().map(|k| Recipient::new(Features::empty().set_seipdv1(), KeyHandle::from(k.keyid()), k)).collect();
-    let mut out = Vec::with_capacity(payload.len() / 2 + 1024);
     let pgp = |e: anyhow::Error| Error::OpenPgp(e.to_string());
+    // The recipient packets are made here rather than by the encryptor, so their bytes
+    // are known before the payload is written.
+    let algo = SymmetricAlgorithm::AES256;
+    let session_key = SessionKey::new(algo.key_size().map_err(pgp)?).map_err(pgp)?;
+    let mut out = Vec::with_capacity(1024);
+    for k in &keys {
+        let pkesk = PKESK3::for_recipient(algo, &session_key, k).map_err(pgp)?;
+        Packet::from(PKESK::from(pkesk)).serialize(&mut out).map_err(pgp)?;
+    }
+    let payload = make_payload(&hex::encode(Sha256::digest(&out)))?;
+    out.reserve(payload.len() / 2);
     let message = Message::new(&mut out);
-    let message = Encryptor::for_recipients(message, recipients)
-        .symmetric_algo(SymmetricAlgorithm::AES256)
-        .build()
-        .map_err(pgp)?;
+    // No recipients added: SEIPD v1 (what GnuPG 2.2 reads) under the session key above.
+    let message = Encryptor::with_session_key(message, algo, session_key).map_err(pgp)?.build().map_err(pgp)?;
     let message = Compressor::new(message).algo(CompressionAlgorithm::Zip).build().map_err(pgp)?;
     let message = Signer::new(message, key.signer.clone()).map_err(pgp)?.creation_time(time).build().map_err(pgp)?;
     let mut literal = LiteralWriter::new(message).build().map_err(pgp)?;
-    literal.write_all(payload).map_err(|e| Error::OpenPgp(e.to_string()))?;
+    literal.write_all(&payload).map_err(|e| Error::OpenPgp(e.to_string()))?;
     literal.finalize().map_err(pgp)?;
     Ok(out)
+}
+
+/// The hex SHA-256 of a message's recipient packets as they stand in `bytes`, if they
+/// are written exactly as Countersign writes them (so equal digests mean equal bytes).
+fn envelope_digest(bytes: &[u8], pkesks: &[PKESK]) -> Option<String> {
+    let mut written = Vec::new();
+    for pkesk in pkesks {
+        Packet::from(pkesk.clone()).serialize(&mut written).ok()?;
+    }
+    bytes.starts_with(&written).then(|| hex::encode(Sha256::digest(&written)))
 }
 
 /// Decrypts `bytes` with `key` and verifies that exactly the signature of a roster
 /// member covers the payload.
 pub fn open(bytes: &[u8], key: &UnlockedKey, roster: &[Cert], now: DateTime<Utc>) -> Result<Opened, EnvelopeError> {
-    let (payload, signer, _, recipients) = open_with(bytes, Unlock::Key(key), roster, now, true)?;
-    Ok(Opened { payload, signer: signer.ok_or(EnvelopeError::Unsigned)?, recipients })
+    let (payload, signer, _, pkesks) = open_with(bytes, Unlock::Key(key), roster, now, true)?;
+    Ok(opened(bytes, payload, signer, &pkesks)?)
 }
 
 /// Decrypts `bytes` without checking the signature: only for the genesis bundle,
@@ -138,8 +175,8 @@ pub fn open_shared(
     roster: &[Cert],
     now: DateTime<Utc>,
 ) -> Result<Opened, EnvelopeError> {
-    let (payload, signer, _, recipients) = open_with(bytes, Unlock::Shared(shared), roster, now, true)?;
-    Ok(Opened { payload, signer: signer.ok_or(EnvelopeError::Unsigned)?, recipients })
+    let (payload, signer, _, pkesks) = open_with(bytes, Unlock::Shared(shared), roster, now, true)?;
+    Ok(opened(bytes, payload, signer, &pkesks)?)
 }
 
 /// [`decrypt_unverified`] with a shared session key (the genesis, for a member added later).
@@ -151,8 +188,22 @@ pub fn decrypt_shared_unverified(
     open_with(bytes, Unlock::Shared(shared), &[], now, false).map(|(payload, ..)| payload)
 }
 
-/// What [`open_with`] found: the payload, the signer, the session key, the recipients.
-type OpenedParts = (Vec<u8>, Option<Fingerprint>, Option<SharedKey>, Vec<Option<KeyHandle>>);
+/// What [`open_with`] found: the payload, the signer, the session key, the recipient packets.
+type OpenedParts = (Vec<u8>, Option<Fingerprint>, Option<SharedKey>, Vec<PKESK>);
+
+fn opened(
+    bytes: &[u8],
+    payload: Vec<u8>,
+    signer: Option<Fingerprint>,
+    pkesks: &[PKESK],
+) -> Result<Opened, EnvelopeError> {
+    Ok(Opened {
+        payload,
+        signer: signer.ok_or(EnvelopeError::Unsigned)?,
+        recipients: pkesks.iter().map(PKESK::recipient).collect(),
+        envelope: envelope_digest(bytes, pkesks),
+    })
+}
 
 /// What decrypts a message.
 #[derive(Clone, Copy)]
@@ -163,7 +214,25 @@ enum Unlock<'a> {
     Nothing,
 }
 
+/// Opens a message. The OpenPGP library can panic on some damaged inputs (a SEIPD
+/// container cut inside its first bytes trips an `unwrap` in sequoia 2.4 while it
+/// sets up decryption): such a file is damaged, not a reason to stop reading the
+/// folder, so the panic is caught here and reported as damage.
 fn open_with(
+    bytes: &[u8],
+    unlock: Unlock<'_>,
+    roster: &[Cert],
+    now: DateTime<Utc>,
+    verify: bool,
+) -> Result<OpenedParts, EnvelopeError> {
+    let guarded =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_unguarded(bytes, unlock, roster, now, verify)));
+    guarded.unwrap_or_else(|_| {
+        Err(EnvelopeError::Damaged("the OpenPGP reader failed on it; the file is damaged or crafted".into()))
+    })
+}
+
+fn open_unguarded(
     bytes: &[u8],
     unlock: Unlock<'_>,
     roster: &[Cert],
@@ -183,7 +252,7 @@ fn open_with(
         failure: None,
         decrypted: false,
         captured: None,
-        recipients: Vec::new(),
+        pkesks: Vec::new(),
     };
     let builder = DecryptorBuilder::from_bytes(bytes).map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?;
     let mut decryptor = match builder.with_policy(&policy, SystemTime::from(now), helper) {
@@ -197,8 +266,8 @@ fn open_with(
     }
     let helper = decryptor.into_helper();
     match helper.signer {
-        Some(signer) => Ok((payload, Some(signer), helper.captured, helper.recipients)),
-        None if !verify && helper.decrypted => Ok((payload, None, helper.captured, helper.recipients)),
+        Some(signer) => Ok((payload, Some(signer), helper.captured, helper.pkesks)),
+        None if !verify && helper.decrypted => Ok((payload, None, helper.captured, helper.pkesks)),
         None => Err(helper.failure.unwrap_or(EnvelopeError::Unsigned)),
     }
 }
@@ -240,7 +309,7 @@ pub fn verify_detached(
         failure: None,
         decrypted: true,
         captured: None,
-        recipients: Vec::new(),
+        pkesks: Vec::new(),
     };
     let mut verifier = DetachedVerifierBuilder::from_bytes(signature.as_bytes())
         .map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?
@@ -279,7 +348,7 @@ struct Helper<'a> {
     signer: Option<Fingerprint>,
     failure: Option<EnvelopeError>,
     decrypted: bool,
-    recipients: Vec<Option<KeyHandle>>,
+    pkesks: Vec<PKESK>,
 }
 
 impl VerificationHelper for Helper<'_> {
@@ -331,7 +400,7 @@ impl DecryptionHelper for Helper<'_> {
         sym_algo: Option<SymmetricAlgorithm>,
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> openpgp::Result<Option<Cert>> {
-        self.recipients = pkesks.iter().map(|p| p.recipient()).collect();
+        self.pkesks = pkesks.to_vec();
         let key = match self.unlock {
             Unlock::Key(key) => key,
             Unlock::Shared(shared) => {
@@ -369,6 +438,7 @@ impl DecryptionHelper for Helper<'_> {
 mod tests {
     use super::*;
     use crate::key::{Passphrase, SecretKey};
+    use openpgp::serialize::SerializeInto;
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z").unwrap().with_timezone(&Utc)
@@ -395,6 +465,38 @@ mod tests {
             assert_eq!(opened.signer, alice.fingerprint());
         }
         assert_eq!(open(&sealed, &carol_key, &roster, now()).unwrap_err(), EnvelopeError::NotForMe);
+    }
+
+    #[test]
+    fn a_bound_payload_names_its_recipient_packets_so_a_change_to_another_recipients_packet_shows() {
+        let (alice, alice_key) = member("Alice");
+        let (bob, _) = member("Bob");
+        let mut named = String::new();
+        let sealed = seal_bound(
+            |digest| {
+                named = digest.to_string();
+                Ok(b"payload".to_vec())
+            },
+            &alice_key,
+            &[alice.cert(), bob.cert()],
+            now(),
+        )
+        .unwrap();
+        let roster = [alice.cert(), bob.cert()];
+        assert_eq!(open(&sealed, &alice_key, &roster, now()).unwrap().envelope.as_deref(), Some(named.as_str()));
+        // The last byte of Bob's packet (the second) is part of his encrypted session
+        // key: Alice still opens the message, but its envelope is no longer the one named.
+        let alice_cert = alice.cert();
+        let policy = policy();
+        let valid = alice_cert.with_policy(&policy, SystemTime::from(now())).unwrap();
+        let subkey = valid.keys().for_transport_encryption().next().unwrap().key().clone();
+        let first = PKESK3::for_recipient(SymmetricAlgorithm::AES256, &SessionKey::new(32).unwrap(), &subkey).unwrap();
+        let first_len = Packet::from(PKESK::from(first)).to_vec().unwrap().len();
+        let mut bent = sealed.clone();
+        bent[first_len * 2 - 1] ^= 0x01;
+        let opened = open(&bent, &alice_key, &roster, now()).unwrap();
+        assert_eq!(opened.payload, b"payload");
+        assert_ne!(opened.envelope.as_deref(), Some(named.as_str()));
     }
 
     #[test]

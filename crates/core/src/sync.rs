@@ -511,7 +511,7 @@ impl Home {
             // the scope's readers, even if that no longer includes its author.)
             let certs: Vec<Cert> = head.readers(scope).iter().filter_map(|fpr| roster.get(fpr)).cloned().collect();
             seq += 1;
-            let payload = BundlePayload {
+            let mut payload = BundlePayload {
                 format: BUNDLE_FORMAT,
                 workspace: id.clone(),
                 author: self.fingerprint().clone(),
@@ -521,8 +521,14 @@ impl Home {
                 heads: heads.clone(),
                 scope: scope.clone(),
                 ops: chunk.clone(),
+                envelope: None,
             };
-            let sealed = envelope::seal(&canonical::to_bytes(&payload)?, key, &certs, now)?;
+            // The payload names the recipient packets written before it (docs 2.4).
+            let bind = move |digest: &str| {
+                payload.envelope = Some(digest.to_string());
+                Ok(canonical::to_bytes(&payload)?)
+            };
+            let sealed = envelope::seal_bound(bind, key, &certs, now)?;
             let hash = bundle::hash(&sealed);
             let path = dir.join(bundle::file_name(seq));
             write_atomically(&path, &sealed)?;
@@ -826,6 +832,9 @@ fn checked_payload(
     }
     if opened.signer != payload.author {
         return Err(format!("it is signed by {} but claims to be from {}", opened.signer, payload.author));
+    }
+    if payload.envelope.as_ref().is_some_and(|sealed| opened.envelope.as_ref() != Some(sealed)) {
+        return Err("its recipient packets were changed after its author sealed it".into());
     }
     if payload.author.as_str() != f.author || payload.device != f.device || payload.seq != f.seq {
         return Err(format!(

@@ -1,0 +1,482 @@
+//! The tamper matrix: from a real workspace (Alice, Bob and Carol on the board, Dora
+//! removed by a roster decision, Mallory outside), well over a thousand hostile
+//! variants of valid bundles are put in the shared folder, one at a time, beside
+//! honest bundles Carol has not read yet. For each, Carol syncs a copy of her home:
+//! the variant must not be applied, must be reported (rejected or as a fork) with a
+//! reason, and the honest bundles beside it must still apply. The counts are printed.
+//!
+//! Variants: every single-bit flip of a bundle (two bits per byte, so every region of
+//! the envelope: recipient packets, the encrypted container, its integrity check),
+//! truncations at every few bytes, files swapped between authors and devices,
+//! re-signing by a non-member, replays of old bundles, forks, another workspace's
+//! bundles, votes moved onto another decision, and bundles of the removed member
+//! dated after and before her removal.
+
+use countersign_core::bundle::{self, BundlePayload, BUNDLE_FORMAT};
+use countersign_core::canonical;
+use countersign_core::decision::{Change, DecisionKind, NewDecision};
+use countersign_core::envelope;
+use countersign_core::home::KeySource;
+use countersign_core::key::{Passphrase, UnlockedKey};
+use countersign_core::operation::{OpBody, Operation};
+use countersign_core::partner::{Kind, NewPartner, PartnerUpdate, Stage};
+use countersign_core::roster::{Role, RosterMember};
+use countersign_core::rules::Choice;
+use countersign_core::scope::Scope;
+use countersign_core::sync::SyncReport;
+use countersign_core::{Clock, FixedClock, Hlc, Home};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const PASS: &str = "tamper matrix";
+
+struct Member {
+    home: Home,
+    key: UnlockedKey,
+}
+
+fn member(root: &Path, name: &str, clock: &Arc<dyn Clock>) -> Member {
+    let email = format!("{}@example.org", name.to_lowercase());
+    let pass = Passphrase::from(PASS);
+    let home = Home::init(&root.join(name), KeySource::Generate { name, email: &email }, &pass, clock.clone()).unwrap();
+    let key = home.unlock(&pass).unwrap();
+    Member { home, key }
+}
+
+fn roster_entry(m: &Member, role: Role, clock: &Arc<dyn Clock>) -> RosterMember {
+    let cert = m.home.key().public_armored().unwrap();
+    RosterMember::from_cert(Path::new("cert"), cert.as_bytes(), role, clock.now()).unwrap()
+}
+
+fn partner(m: &mut Member, name: &str) {
+    let request = NewPartner {
+        name: name.into(),
+        kind: Kind::Company,
+        stage: Stage::Prospect,
+        tags: vec![],
+        website: None,
+        scope: None,
+    };
+    m.home.add_partner(request).unwrap();
+}
+
+fn sync(m: &mut Member) -> SyncReport {
+    m.home.sync(&m.key).unwrap()
+}
+
+/// The bundle files of one member's device, in seq order.
+fn chain(ws: &Path, m: &Member) -> Vec<PathBuf> {
+    let dir = ws.join(m.home.fingerprint().as_str()).join(m.home.device());
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pgp"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Opens a bundle with Carol's key: its payload.
+fn payload_of(bytes: &[u8], reader: &Member, certs: &[sequoia_openpgp::Cert], clock: &Arc<dyn Clock>) -> BundlePayload {
+    let opened = envelope::open(bytes, &reader.key, certs, clock.now()).unwrap();
+    canonical::from_bytes(&opened.payload).unwrap()
+}
+
+/// Seals `payload` as `signer`, bound to its recipient packets as Countersign does.
+fn seal(mut payload: BundlePayload, signer: &Member, to: &[sequoia_openpgp::Cert], clock: &Arc<dyn Clock>) -> Vec<u8> {
+    let bind = move |digest: &str| {
+        payload.envelope = Some(digest.to_string());
+        Ok(canonical::to_bytes(&payload)?)
+    };
+    envelope::seal_bound(bind, &signer.key, to, clock.now()).unwrap()
+}
+
+/// One hostile variant: files to put in the folder (path → bytes; an existing honest
+/// file at that path is replaced, and restored afterwards).
+struct Variant {
+    category: &'static str,
+    /// Honest bundles it may rightly hold back (a fork stops its chain).
+    blocks: Vec<PathBuf>,
+    files: Vec<(PathBuf, Vec<u8>)>,
+}
+
+#[test]
+fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_apply() {
+    // Every variant syncs a copy of a home: in memory when the system has a tmpfs, so
+    // the test measures the reader, not the disk's flushes.
+    let shm = Path::new("/dev/shm");
+    let root = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_date(2026, 11, 20));
+    let folder = root.path().join("shared");
+    fs::create_dir_all(&folder).unwrap();
+    let [mut alice, mut bob, mut carol, mut dora, mallory] =
+        ["Alice", "Bob", "Carol", "Dora", "Mallory"].map(|n| member(root.path(), n, &clock));
+    let others = [&bob, &carol, &dora].map(|m| roster_entry(m, Role::Board, &clock)).to_vec();
+    let ws = alice.home.create_workspace("Tamper Foundation", &folder, others, &alice.key).unwrap();
+    for m in [&mut bob, &mut carol, &mut dora] {
+        m.home.join_workspace(&folder, &ws.id, &m.key).unwrap();
+    }
+    let ws_dir = folder.join(&ws.id);
+
+    // History everyone has read: partners, a decision with votes, then Dora's removal.
+    partner(&mut alice, "Acme");
+    partner(&mut bob, "Bolt");
+    partner(&mut dora, "Delta");
+    let budget = NewDecision {
+        kind: Some(DecisionKind::Budget),
+        title: "Sprint budget".into(),
+        amount: Some("1500".into()),
+        currency: Some("EUR".into()),
+        closes: Some(clock.today() + chrono::Days::new(30)),
+        ..Default::default()
+    };
+    let sprint = alice.home.propose_decision(budget.clone(), None).unwrap();
+    let other = alice.home.propose_decision(NewDecision { title: "Travel budget".into(), ..budget }, None).unwrap();
+    for _ in 0..2 {
+        for m in [&mut alice, &mut bob, &mut carol, &mut dora] {
+            sync(m);
+        }
+    }
+    carol.home.vote(&other, Choice::Approve, None, &carol.key).unwrap();
+    sync(&mut carol);
+    let dora_fpr = dora.home.fingerprint().clone();
+    let removal = alice.home.propose_change(Change::MemberRemove { fingerprint: dora_fpr.clone() }, None).unwrap();
+    alice.home.vote(&removal, Choice::Approve, None, &alice.key).unwrap();
+    sync(&mut alice);
+    // Dora does not vote on her own removal: Alice and Bob are the majority of three.
+    sync(&mut bob);
+    bob.home.vote(&removal, Choice::Approve, None, &bob.key).unwrap();
+    sync(&mut bob);
+    for m in [&mut alice, &mut bob, &mut carol] {
+        sync(m);
+    }
+    sync(&mut alice);
+    assert_eq!(carol.home.roster().unwrap().len(), 3, "Dora is removed");
+
+    // Honest bundles Carol has not read: Alice's and Bob's next ones.
+    alice.home.vote(&sprint, Choice::Approve, None, &alice.key).unwrap();
+    partner(&mut alice, "Aurora");
+    sync(&mut alice);
+    bob.home.update_partner("Bolt", PartnerUpdate { notes: Some("Renewal due".into()), ..Default::default() }).unwrap();
+    sync(&mut bob);
+    let a_chain = chain(&ws_dir, &alice);
+    let b_chain = chain(&ws_dir, &bob);
+    let c_chain = chain(&ws_dir, &carol);
+    let d_chain = chain(&ws_dir, &dora);
+    let (a_new, b_new) = (a_chain.last().unwrap().clone(), b_chain.last().unwrap().clone());
+    let honest_new = [a_new.clone(), b_new.clone()];
+
+    // Carol's home as it stands (the baseline every variant starts from), and the
+    // records once she has read the honest bundles.
+    let certs: Vec<sequoia_openpgp::Cert> = [&alice, &bob, &carol].iter().map(|m| m.home.key().cert()).collect();
+    let all_certs: Vec<sequoia_openpgp::Cert> =
+        [&alice, &bob, &carol, &dora].iter().map(|m| m.home.key().cert()).collect();
+    let carol_dir = carol.home.dir().to_path_buf();
+    let baseline = root.path().join("carol-baseline");
+    drop(carol.home);
+    copy_dir(&carol_dir, &baseline);
+    let mut carol = Member { home: Home::open(&carol_dir, clock.clone()).unwrap(), key: carol.key };
+    let honest = sync(&mut carol);
+    let honest_files: Vec<&str> = honest.applied.iter().map(|b| b.file.as_str()).collect();
+    assert_eq!(honest_files.len(), 2, "{honest_files:?}");
+    let honest_digest = carol.home.digest().unwrap();
+    let a_new_bytes = fs::read(&a_new).unwrap();
+    let b_new_bytes = fs::read(&b_new).unwrap();
+    let a_payload = payload_of(&a_new_bytes, &carol, &certs, &clock);
+    let rel = |p: &Path| p.strip_prefix(&folder).unwrap().to_string_lossy().into_owned();
+
+    // ---- The variants.
+    let mut variants: Vec<Variant> = Vec::new();
+    for i in 0..a_new_bytes.len() {
+        let mut bent = a_new_bytes.clone();
+        bent[i] ^= 1 << (i * 5 % 8);
+        variants.push(Variant { category: "bit flip", blocks: vec![], files: vec![(a_new.clone(), bent)] });
+    }
+    for len in (0..a_new_bytes.len()).step_by(5) {
+        variants.push(Variant {
+            category: "truncation",
+            blocks: vec![],
+            files: vec![(a_new.clone(), a_new_bytes[..len].to_vec())],
+        });
+    }
+    // Swapped between authors and devices, and old bundles replayed in new places.
+    let swaps = [
+        (&a_new, &b_new),
+        (&b_new, &a_new),
+        (&a_chain[0], &a_new),
+        (&b_chain[0], &b_new),
+        (&c_chain[0], &a_new),
+        (&d_chain[0], &b_new),
+    ];
+    for (from, to) in swaps {
+        variants.push(Variant {
+            category: "swapped file",
+            blocks: vec![],
+            files: vec![(to.clone(), fs::read(from).unwrap())],
+        });
+    }
+    let next_of = |chain: &[PathBuf]| {
+        let last = chain.last().unwrap();
+        last.with_file_name(bundle::file_name(chain.len() as u64 + 1))
+    };
+    let new_device = |m: &Member, device: char| {
+        ws_dir.join(m.home.fingerprint().as_str()).join(device.to_string().repeat(32)).join(bundle::file_name(1))
+    };
+    for old in [&a_chain[0], &a_chain[1], &b_chain[0]] {
+        let bytes = fs::read(old).unwrap();
+        variants.push(Variant { category: "replay", blocks: vec![], files: vec![(next_of(&a_chain), bytes.clone())] });
+        variants.push(Variant { category: "replay", blocks: vec![], files: vec![(new_device(&alice, 'e'), bytes)] });
+    }
+    // Re-signed by a non-member: Mallory seals Alice's payload, and a payload of her own.
+    let mut stolen = a_payload.clone();
+    stolen.envelope = None;
+    variants.push(Variant {
+        category: "re-signed by a non-member",
+        blocks: vec![],
+        files: vec![(a_new.clone(), seal(stolen.clone(), &mallory, &certs, &clock))],
+    });
+    let mut own = stolen.clone();
+    own.author = mallory.home.fingerprint().clone();
+    for op in &mut own.ops {
+        op.author = own.author.clone();
+    }
+    own.device = "f".repeat(32);
+    own.seq = 1;
+    own.prev = None;
+    variants.push(Variant {
+        category: "re-signed by a non-member",
+        blocks: vec![],
+        files: vec![(new_device(&mallory, 'f'), seal(own, &mallory, &certs, &clock))],
+    });
+    // Forks: Alice's own key, a second bundle for the position just written (as a
+    // sync tool's conflict copy and as the next bundle naming another predecessor).
+    let mut forked = stolen.clone();
+    forked.ops = vec![op(&alice, clock.now(), partner_add("Forked Org"))];
+    let fork_bytes = seal(forked.clone(), &alice, &certs, &clock);
+    let conflict = a_new.with_file_name(format!(
+        "{}.sync-conflict-20261120-101010-ABCDEFG.pgp",
+        a_new.file_stem().unwrap().to_string_lossy()
+    ));
+    // A fork stops its chain where it starts until a member removes the wrong file:
+    // Alice's honest bundle waits with it.
+    variants.push(Variant {
+        category: "fork",
+        blocks: vec![a_new.clone()],
+        files: vec![(conflict, fork_bytes.clone())],
+    });
+    let mut after_fork = forked.clone();
+    after_fork.seq += 1;
+    after_fork.prev = Some(bundle::hash(&fork_bytes));
+    variants.push(Variant {
+        category: "fork",
+        blocks: vec![],
+        files: vec![(next_of(&a_chain), seal(after_fork, &alice, &certs, &clock))],
+    });
+    let mut gap = forked.clone();
+    gap.seq += 1;
+    gap.prev = Some(bundle::hash(&fs::read(&a_chain[0]).unwrap()));
+    variants.push(Variant {
+        category: "fork",
+        blocks: vec![],
+        files: vec![(next_of(&a_chain), seal(gap, &alice, &certs, &clock))],
+    });
+    // Another workspace's bundle: Alice and Carol in a second workspace.
+    let other_folder = root.path().join("other");
+    fs::create_dir_all(&other_folder).unwrap();
+    let alice2_home = Home::init(
+        &root.path().join("Alice2"),
+        KeySource::Import { path: &alice.home.dir().join("key.asc"), name: None, email: None },
+        &Passphrase::from(PASS),
+        clock.clone(),
+    )
+    .unwrap();
+    let alice2_key = alice2_home.unlock(&Passphrase::from(PASS)).unwrap();
+    let mut alice2 = Member { home: alice2_home, key: alice2_key };
+    let other_ws = alice2
+        .home
+        .create_workspace("Another", &other_folder, vec![roster_entry(&carol, Role::Board, &clock)], &alice2.key)
+        .unwrap();
+    partner(&mut alice2, "Elsewhere Org");
+    sync(&mut alice2);
+    let foreign_dir = other_folder.join(&other_ws.id).join(alice.home.fingerprint().as_str());
+    let foreign = fs::read_dir(&foreign_dir).unwrap().flatten().next().unwrap().path().join(bundle::file_name(1));
+    let foreign_bytes = fs::read(&foreign).unwrap();
+    variants.push(Variant {
+        category: "another workspace",
+        blocks: vec![],
+        files: vec![(a_new.clone(), foreign_bytes.clone())],
+    });
+    variants.push(Variant {
+        category: "another workspace",
+        blocks: vec![],
+        files: vec![(new_device(&alice, 'a'), foreign_bytes.clone())],
+    });
+    // Votes moved onto another decision: Carol's signed approval of the travel budget,
+    // presented as a vote on the sprint budget, by Carol and by Alice.
+    let carol_vote = fs::read(chain(&ws_dir, &carol).last().unwrap()).unwrap();
+    let vote_op = payload_of(&carol_vote, &carol, &certs, &clock)
+        .ops
+        .into_iter()
+        .find(|o| matches!(o.body, OpBody::DecisionVote { .. }))
+        .expect("Carol's vote");
+    let sprint_hash = sprint.clone();
+    for (signer, device) in [(&carol, 'c'), (&alice, 'd')] {
+        let mut moved = vote_op.clone();
+        moved.author = signer.home.fingerprint().clone();
+        if let OpBody::DecisionVote { decision, version, .. } = &mut moved.body {
+            *decision = sprint_hash.clone();
+            *version = sprint_hash.clone();
+        }
+        let payload = BundlePayload {
+            format: BUNDLE_FORMAT,
+            workspace: ws.id.clone(),
+            author: signer.home.fingerprint().clone(),
+            device: device.to_string().repeat(32),
+            seq: 1,
+            prev: None,
+            heads: BTreeMap::new(),
+            scope: Scope::all(),
+            ops: vec![moved],
+            envelope: None,
+        };
+        variants.push(Variant {
+            category: "vote on another decision",
+            blocks: vec![],
+            files: vec![(new_device(signer, device), seal(payload, signer, &certs, &clock))],
+        });
+    }
+    // The removed member's bundles after her cut, dated after and before the removal.
+    let d_last = fs::read(d_chain.last().unwrap()).unwrap();
+    let d_payload = payload_of(&d_last, &carol, &all_certs, &clock);
+    for (label, ms) in [("future", 4_102_444_800_000_i64), ("backdated", 1_000_000_000_000)] {
+        let mut late = d_payload.clone();
+        late.seq += 1;
+        late.prev = Some(bundle::hash(&d_last));
+        late.ops = vec![op(&dora, chrono::DateTime::from_timestamp_millis(ms).unwrap(), partner_add(label))];
+        let file = next_of(&d_chain);
+        variants.push(Variant {
+            category: "removed member",
+            blocks: vec![],
+            files: vec![(file, seal(late, &dora, &all_certs, &clock))],
+        });
+    }
+
+    // ---- Each variant against a fresh copy of Carol's home.
+    let carol_key = carol.key;
+    drop(carol.home);
+    let mut counts: BTreeMap<&str, [u32; 3]> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (n, variant) in variants.iter().enumerate() {
+        let saved: Vec<(PathBuf, Option<Vec<u8>>)> =
+            variant.files.iter().map(|(p, _)| (p.clone(), fs::read(p).ok())).collect();
+        for (path, bytes) in &variant.files {
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, bytes).unwrap();
+        }
+        restore_dir(&baseline, &carol_dir);
+        let mut reader = Home::open(&carol_dir, clock.clone()).unwrap();
+        let report = reader.sync(&carol_key).unwrap();
+        let entry = counts.entry(variant.category).or_default();
+        entry[0] += 1;
+        let hostile: Vec<String> = variant.files.iter().map(|(p, _)| rel(p)).collect();
+        let accepted = report.applied.iter().any(|b| hostile.contains(&b.file));
+        let reported = hostile.iter().all(|file| {
+            report.rejected.iter().any(|r| &r.file == file && !r.reason.is_empty())
+                || report.forks.iter().any(|f| !f.reason.is_empty() && (f.files.contains(file) || fork_beside(f, file)))
+        });
+        // The honest bundles still apply, except the one a variant put itself in place
+        // of (and what follows it in its chain).
+        let displaced: Vec<&PathBuf> =
+            honest_new.iter().filter(|h| hostile.contains(&rel(h)) || variant.blocks.contains(h)).collect();
+        let honest_applied = honest_new
+            .iter()
+            .filter(|h| !displaced.contains(h))
+            .all(|h| report.applied.iter().any(|b| b.file == rel(h)));
+        if accepted {
+            entry[1] += 1;
+        }
+        if reported {
+            entry[2] += 1;
+        }
+        if accepted || !reported || !honest_applied {
+            failures.push(format!(
+                "#{n} {}: accepted {accepted}, reported {reported}, honest applied {honest_applied}: {report:?}",
+                variant.category
+            ));
+        }
+        if displaced.is_empty() && reader.digest().unwrap() != honest_digest {
+            failures.push(format!("#{n} {}: the records differ from the honest ones", variant.category));
+        }
+        drop(reader);
+        for (path, old) in saved {
+            match old {
+                Some(bytes) => fs::write(&path, bytes).unwrap(),
+                None => fs::remove_file(&path).unwrap(),
+            }
+        }
+    }
+    fs::write(&a_new, &a_new_bytes).unwrap();
+    fs::write(&b_new, &b_new_bytes).unwrap();
+
+    println!("tamper matrix: variants tried / accepted / reported with a reason");
+    let mut total = [0u32; 3];
+    for (category, [tried, accepted, reported]) in &counts {
+        println!("  {category:<26} {tried:>5} {accepted:>5} {reported:>5}");
+        total = [total[0] + tried, total[1] + accepted, total[2] + reported];
+    }
+    println!("  {:<26} {:>5} {:>5} {:>5}", "total", total[0], total[1], total[2]);
+    assert!(failures.is_empty(), "{} of {} variants misbehaved:\n{}", failures.len(), total[0], failures.join("\n"));
+    assert!(total[0] >= 1000, "only {} variants", total[0]);
+    assert_eq!(total[1], 0);
+}
+
+/// A fork is reported on the bundle a conflict copy copies; the copy itself is named.
+fn fork_beside(fork: &countersign_core::sync::Fork, file: &str) -> bool {
+    file.contains("sync-conflict") && fork.files.iter().any(|f| f == file)
+}
+
+fn partner_add(name: &str) -> OpBody {
+    OpBody::PartnerAdd {
+        partner: countersign_core::partner::PartnerId::for_name(name),
+        name: name.into(),
+        kind: Kind::Company,
+        stage: Stage::Prospect,
+        tags: vec![],
+        website: None,
+    }
+}
+
+fn op(by: &Member, at: chrono::DateTime<chrono::Utc>, body: OpBody) -> Operation {
+    Operation {
+        author: by.home.fingerprint().clone(),
+        hlc: Hlc { ms: at.timestamp_millis(), n: 0 },
+        body,
+        scope: Scope::all(),
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Puts `dir` back as `baseline` holds it (files only; the home has no sub-folders
+/// that sync writes to).
+fn restore_dir(baseline: &Path, dir: &Path) {
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().is_file() && !baseline.join(entry.file_name()).exists() {
+            fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    copy_dir(baseline, dir);
+}
