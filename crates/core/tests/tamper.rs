@@ -16,10 +16,8 @@ use countersign_core::bundle::{self, BundlePayload, BUNDLE_FORMAT};
 use countersign_core::canonical;
 use countersign_core::decision::{Change, DecisionKind, NewDecision};
 use countersign_core::envelope;
-use countersign_core::home::KeySource;
-use countersign_core::key::{Passphrase, UnlockedKey};
 use countersign_core::operation::{OpBody, Operation};
-use countersign_core::partner::{Kind, NewPartner, PartnerUpdate, Stage};
+use countersign_core::partner::{Kind, PartnerUpdate, Stage};
 use countersign_core::roster::{Role, RosterMember};
 use countersign_core::rules::Choice;
 use countersign_core::scope::Scope;
@@ -30,53 +28,27 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-const PASS: &str = "tamper matrix";
-
-struct Member {
-    home: Home,
-    key: UnlockedKey,
-}
+mod common;
+use common::{copy_dir, restore_dir, scratch, Member};
 
 fn member(root: &Path, name: &str, clock: &Arc<dyn Clock>) -> Member {
-    let email = format!("{}@example.org", name.to_lowercase());
-    let pass = Passphrase::from(PASS);
-    let home = Home::init(&root.join(name), KeySource::Generate { name, email: &email }, &pass, clock.clone()).unwrap();
-    let key = home.unlock(&pass).unwrap();
-    Member { home, key }
+    Member::new(root, name, clock)
 }
 
 fn roster_entry(m: &Member, role: Role, clock: &Arc<dyn Clock>) -> RosterMember {
-    let cert = m.home.key().public_armored().unwrap();
-    RosterMember::from_cert(Path::new("cert"), cert.as_bytes(), role, clock.now()).unwrap()
+    m.roster_entry(role, clock)
 }
 
 fn partner(m: &mut Member, name: &str) {
-    let request = NewPartner {
-        name: name.into(),
-        kind: Kind::Company,
-        stage: Stage::Prospect,
-        tags: vec![],
-        website: None,
-        scope: None,
-    };
-    m.home.add_partner(request).unwrap();
+    m.add_partner(name);
 }
 
 fn sync(m: &mut Member) -> SyncReport {
-    m.home.sync(&m.key).unwrap()
+    m.sync()
 }
 
-/// The bundle files of one member's device, in seq order.
 fn chain(ws: &Path, m: &Member) -> Vec<PathBuf> {
-    let dir = ws.join(m.home.fingerprint().as_str()).join(m.home.device());
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pgp"))
-        .collect();
-    files.sort();
-    files
+    m.chain(ws)
 }
 
 /// Opens a bundle with Carol's key: its payload.
@@ -105,10 +77,7 @@ struct Variant {
 
 #[test]
 fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_apply() {
-    // Every variant syncs a copy of a home: in memory when the system has a tmpfs, so
-    // the test measures the reader, not the disk's flushes.
-    let shm = Path::new("/dev/shm");
-    let root = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.unwrap();
+    let root = scratch();
     let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_date(2026, 11, 20));
     let folder = root.path().join("shared");
     fs::create_dir_all(&folder).unwrap();
@@ -286,15 +255,7 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     // Another workspace's bundle: Alice and Carol in a second workspace.
     let other_folder = root.path().join("other");
     fs::create_dir_all(&other_folder).unwrap();
-    let alice2_home = Home::init(
-        &root.path().join("Alice2"),
-        KeySource::Import { path: &alice.home.dir().join("key.asc"), name: None, email: None },
-        &Passphrase::from(PASS),
-        clock.clone(),
-    )
-    .unwrap();
-    let alice2_key = alice2_home.unlock(&Passphrase::from(PASS)).unwrap();
-    let mut alice2 = Member { home: alice2_home, key: alice2_key };
+    let mut alice2 = Member::device_of(&alice, &root.path().join("Alice2"), &clock);
     let other_ws = alice2
         .home
         .create_workspace("Another", &other_folder, vec![roster_entry(&carol, Role::Board, &clock)], &alice2.key)
@@ -456,27 +417,4 @@ fn op(by: &Member, at: chrono::DateTime<chrono::Utc>, body: OpBody) -> Operation
         body,
         scope: Scope::all(),
     }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// Puts `dir` back as `baseline` holds it (files only; the home has no sub-folders
-/// that sync writes to).
-fn restore_dir(baseline: &Path, dir: &Path) {
-    for entry in fs::read_dir(dir).unwrap().flatten() {
-        if entry.path().is_file() && !baseline.join(entry.file_name()).exists() {
-            fs::remove_file(entry.path()).unwrap();
-        }
-    }
-    copy_dir(baseline, dir);
 }
