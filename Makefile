@@ -7,7 +7,7 @@ SHELL := bash
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug
 
-.PHONY: all setup setup-test ui build build-release run test test-rust test-keyring test-ui test-desktop bench fmt bindings package clean
+.PHONY: all setup setup-test ui build build-release run test test-rust test-keyring test-ui test-desktop bench crash fuzz fmt bindings package clean
 
 all: build
 
@@ -57,6 +57,22 @@ bench: build-release
 	cargo bench -p countersign-core --bench sync
 	cargo bench -p countersign-core --bench finance
 	scripts/bench-desktop.sh $(TARGET_DIR)/release/countersign-desktop
+
+# Crash safety, outside `make test`: CRASH_RUNS runs, each killing `countersign sync` or
+# `countersign finance import` with SIGKILL at a random moment, then checking that the
+# re-run completes, `countersign verify` passes and the digest equals an uninterrupted
+# run's (scripts/crash-test.sh explains). CRASH_SEED repeats a series.
+CRASH_RUNS ?= 100
+crash: setup-test build
+	CRASH_RUNS=$(CRASH_RUNS) scripts/crash-test.sh $(BIN)/countersign
+
+# Fuzzing, outside `make test`: every cargo-fuzz target in fuzz/ (the bundle reader,
+# a whole sync of hostile bundles, the Open Collective and both e-boekhouden readers)
+# for FUZZ_SECONDS each, one after another; prints executions and crashes per target
+# (scripts/fuzz.sh: nightly with AddressSanitizer when rustup has it, else stable).
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # The optimised app, with the UI served by the custom protocol as in a package.
 build-release: ui

@@ -83,6 +83,8 @@ enum Command {
     Digest,
     /// Recreate the database from the operation log (after damage or to check it).
     Rebuild,
+    /// Check the home: the operation log, the outbox, every bundle read (re-verified), and the database against a fresh rebuild.
+    Verify,
 }
 
 #[derive(Args)]
@@ -512,6 +514,19 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
                 })
             })?;
             out.digest(&digest);
+        }
+        Command::Verify => {
+            let mut home = open(&dir)?;
+            let key = unlock(&home, &passphrases)?;
+            let report = home.verify(&key)?;
+            out.verify(&report);
+            if !report.ok {
+                anyhow::bail!(
+                    "verification failed: {} problem(s) found in {} (each says what to do)",
+                    report.problems.len(),
+                    dir.display()
+                );
+            }
         }
     }
     Ok(())

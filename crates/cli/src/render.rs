@@ -10,6 +10,7 @@ use countersign_core::partner::{ClaimOutcome, PartnerDetail, PartnerSummary};
 use countersign_core::roster::{Role, RuleSet};
 use countersign_core::scope::Scope;
 use countersign_core::sync::{FileIssue, Fork, SyncReport, SyncStatus};
+use countersign_core::verify::VerifyReport;
 use countersign_core::workspace::WorkspaceInfo;
 use serde::Serialize;
 use serde_json::json;
@@ -241,6 +242,43 @@ impl Output {
             return self.json(&json!({"digest": digest}));
         }
         self.print(&format!("{digest}\n"));
+    }
+
+    /// The verification report; problems are listed before the failure message.
+    pub fn verify(&self, report: &VerifyReport) {
+        if self.json {
+            return self.json(report);
+        }
+        let mut text = String::new();
+        text.push_str(&format!(
+            "Operation log: {} operations ({} waiting to be written, {} in bundles).\n",
+            report.operations, report.pending, report.bundled
+        ));
+        text.push_str(&format!(
+            "Bundles: {} applied here, each checked in the folder and read again. Transactions: {}.\n",
+            report.bundles, report.transactions
+        ));
+        match &report.rebuilt_digest {
+            Some(rebuilt) if *rebuilt == report.digest => {
+                text.push_str(&format!("Database: equal to a fresh rebuild (digest {}).\n", report.digest))
+            }
+            Some(rebuilt) => {
+                text.push_str(&format!("Database: digest {}, a fresh rebuild gives {}.\n", report.digest, rebuilt))
+            }
+            None => text.push_str(&format!("Database: digest {}; the rebuild failed.\n", report.digest)),
+        }
+        for note in &report.notes {
+            text.push_str(&format!("Note: {note}\n"));
+        }
+        if report.ok {
+            text.push_str("Verified: no problems found.\n");
+        } else {
+            text.push_str(&format!("{} problem(s):\n", report.problems.len()));
+            for problem in &report.problems {
+                text.push_str(&format!("  [{}] {}\n", problem.check, problem.message));
+            }
+        }
+        self.print(&text);
     }
 
     pub fn partner(&self, partner: &PartnerSummary) {

@@ -29,6 +29,10 @@ use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::time::SystemTime;
 
+/// The most a message may hold once opened: four times the size at which a bundle
+/// closes ([`crate::bundle::MAX_BUNDLE_BYTES`], which its last operation may pass).
+pub const MAX_PAYLOAD_BYTES: usize = 4 * crate::bundle::MAX_BUNDLE_BYTES;
+
 /// Why an envelope could not be opened. Each names what a member can tell others.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvelopeError {
@@ -259,10 +263,16 @@ fn open_unguarded(
         Ok(d) => d,
         Err(e) => return Err(classify(e)),
     };
+    // Anyone can encrypt to the roster, and the signature is checked only at the end:
+    // a compressed payload inflates a thousandfold (nested compression much more), so
+    // read no more than a bundle can hold rather than whatever the file unpacks to.
     let mut payload = Vec::new();
-    if let Err(e) = decryptor.read_to_end(&mut payload) {
+    if let Err(e) = (&mut decryptor).take(MAX_PAYLOAD_BYTES as u64 + 1).read_to_end(&mut payload) {
         let helper = decryptor.helper_ref();
         return Err(helper.failure.clone().unwrap_or_else(|| EnvelopeError::Damaged(e.to_string())));
+    }
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(EnvelopeError::Damaged(format!("it holds more than {} MiB", MAX_PAYLOAD_BYTES >> 20)));
     }
     let helper = decryptor.into_helper();
     match helper.signer {
@@ -515,5 +525,20 @@ mod tests {
         }
         assert!(matches!(open(b"hello", &alice_key, &roster, now()), Err(EnvelopeError::NotOpenPgp(_))));
         assert!(open(&sealed[..sealed.len() / 2], &alice_key, &roster, now()).is_err());
+    }
+
+    #[test]
+    fn a_payload_larger_than_any_bundle_is_refused_without_reading_it_all() {
+        // Compression made a small file of it: reading it whole would take a thousand
+        // times its size in memory (much more with nested compression).
+        let (alice, alice_key) = member("Alice");
+        let roster = [alice.cert()];
+        let sealed = seal(&vec![0u8; MAX_PAYLOAD_BYTES + 1], &alice_key, &roster, now()).unwrap();
+        assert!(sealed.len() < MAX_PAYLOAD_BYTES / 500, "{} bytes", sealed.len());
+        match open(&sealed, &alice_key, &roster, now()) {
+            Err(EnvelopeError::Damaged(reason)) => assert!(reason.contains("more than 32 MiB"), "{reason}"),
+            other => panic!("opened: {:?}", other.map(|o| o.payload.len())),
+        }
+        assert!(decrypt_unverified(&sealed, &alice_key, now()).is_err());
     }
 }

@@ -245,6 +245,10 @@ impl Home {
             return Ok(0);
         }
         let (ops, end) = self.log.read_from(offset)?;
+        if ops.is_empty() {
+            // Only a torn last line (a crash's, or an append in progress): nothing to apply.
+            return Ok(0);
+        }
         self.store.apply_local(&ops, Some(end))
     }
 

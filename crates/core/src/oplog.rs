@@ -5,7 +5,10 @@
 //! Crash safety: operations are appended and flushed to disk before they are applied
 //! to the database; the database records how many bytes of the log it reflects, so a
 //! crash between the two is caught up on the next open. A line cut short by a crash
-//! (no final newline) was never applied and is dropped.
+//! (no final newline) was never applied: readers ignore it and the next append, made
+//! under the home's lock, cuts it off. Opening never cuts it: a home is opened without
+//! the lock, and a final line without its newline may be another process's append in
+//! progress.
 
 use crate::error::{Error, Result};
 use crate::operation::Operation;
@@ -19,25 +22,17 @@ pub struct OpLog {
 }
 
 impl OpLog {
-    /// Opens the log at `path`, creating it if missing and dropping a torn last line.
+    /// Opens the log at `path`, creating it if missing. A torn last line is left for
+    /// the next append to cut off (see the module documentation).
     pub fn open(path: &Path) -> Result<OpLog> {
-        let log = OpLog { path: path.to_owned() };
-        let mut file = OpenOptions::new()
+        OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(path)
             .map_err(|e| Error::io("open the operation log", path, e))?;
-        let len = file.metadata().map_err(|e| log.io("read", e))?.len();
-        if len > 0 {
-            let complete = last_newline_end(&mut file, len).map_err(|e| log.io("read", e))?;
-            if complete < len {
-                file.set_len(complete).map_err(|e| log.io("repair", e))?;
-                file.sync_all().map_err(|e| log.io("repair", e))?;
-            }
-        }
-        Ok(log)
+        Ok(OpLog { path: path.to_owned() })
     }
 
     fn io(&self, action: &'static str, e: std::io::Error) -> Error {
@@ -68,14 +63,24 @@ impl OpLog {
         self.append_encoded(&encoded)
     }
 
-    /// Appends operations given as their canonical bytes; see [`OpLog::append`].
+    /// Appends operations given as their canonical bytes; see [`OpLog::append`]. The
+    /// caller holds the home's lock: a torn last line can then only be left by a crash,
+    /// and is cut off first.
     pub fn append_encoded(&self, encoded: &[Vec<u8>]) -> Result<u64> {
         let mut buf = Vec::with_capacity(encoded.iter().map(|b| b.len() + 1).sum());
         for bytes in encoded {
             buf.extend_from_slice(bytes);
             buf.push(b'\n');
         }
-        let mut file = OpenOptions::new().append(true).open(&self.path).map_err(|e| self.io("write", e))?;
+        let mut file = OpenOptions::new().read(true).append(true).open(&self.path).map_err(|e| self.io("write", e))?;
+        let len = file.metadata().map_err(|e| self.io("read", e))?.len();
+        if len > 0 {
+            let complete = last_newline_end(&mut file, len).map_err(|e| self.io("read", e))?;
+            if complete < len {
+                file.set_len(complete).map_err(|e| self.io("repair", e))?;
+                file.sync_all().map_err(|e| self.io("repair", e))?;
+            }
+        }
         file.write_all(&buf).map_err(|e| self.io("write", e))?;
         file.sync_data().map_err(|e| self.io("write", e))?;
         self.len()
@@ -187,15 +192,38 @@ mod tests {
     }
 
     #[test]
-    fn a_torn_last_line_is_dropped_on_open() {
+    fn a_torn_last_line_is_ignored_and_cut_off_by_the_next_append() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ops");
         let end = OpLog::open(&path).unwrap().append(&[op(1)]).unwrap();
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(b"{\"author\":\"01").unwrap();
         let log = OpLog::open(&path).unwrap();
-        assert_eq!(log.len().unwrap(), end);
-        assert_eq!(log.read_from(0).unwrap().0, vec![op(1)]);
+        assert_eq!(log.read_from(0).unwrap(), (vec![op(1)], end));
+        let after = log.append(&[op(2)]).unwrap();
+        assert_eq!(log.read_from(0).unwrap(), (vec![op(1), op(2)], after));
+        assert_eq!(after, end + op(2).to_bytes().len() as u64 + 1);
+    }
+
+    /// Regression (found while testing crash safety): opening the log while another
+    /// process was appending a large import (`countersign digest` during `countersign
+    /// finance import`) took the append in progress for a torn line and cut it off:
+    /// operations were lost from the log and the importer panicked on its offsets.
+    #[test]
+    fn opening_the_log_leaves_an_append_in_progress_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ops");
+        let writer = OpLog::open(&path).unwrap();
+        let end = writer.append(&[op(1)]).unwrap();
+        // The writer's next line, half written when another process opens the log.
+        let line = [op(2).to_bytes(), b"\n".to_vec()].concat();
+        let (first, rest) = line.split_at(line.len() / 2);
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(first).unwrap();
+        let reader = OpLog::open(&path).unwrap();
+        assert_eq!(reader.read_from(0).unwrap(), (vec![op(1)], end), "readers see complete lines only");
+        file.write_all(rest).unwrap();
+        assert_eq!(reader.read_from(0).unwrap().0, vec![op(1), op(2)], "the append in progress survived");
     }
 
     #[test]
