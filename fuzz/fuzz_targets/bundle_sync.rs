@@ -114,13 +114,12 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     }
-    {
-        let _ = bob.digest();
-        let _ = bob.overview();
-        let _ = bob.decisions(&DecisionFilter::default());
-        let _ = bob.list_partners(&PartnerFilter::default());
-        let _ = bob.transactions(&TransactionFilter::default());
-        let _ = bob.report_available(Some(2026), None);
-        let _ = bob.sync_status();
-    }
+    // The views over what was applied.
+    let _ = bob.digest();
+    let _ = bob.overview();
+    let _ = bob.decisions(&DecisionFilter::default());
+    let _ = bob.list_partners(&PartnerFilter::default());
+    let _ = bob.transactions(&TransactionFilter::default());
+    let _ = bob.report_available(Some(2026), None);
+    let _ = bob.sync_status();
 });
