@@ -18,10 +18,9 @@ use countersign_core::decision::{Change, DecisionKind, NewDecision};
 use countersign_core::envelope;
 use countersign_core::operation::{OpBody, Operation};
 use countersign_core::partner::{Kind, PartnerUpdate, Stage};
-use countersign_core::roster::{Role, RosterMember};
+use countersign_core::roster::Role;
 use countersign_core::rules::Choice;
 use countersign_core::scope::Scope;
-use countersign_core::sync::SyncReport;
 use countersign_core::{Clock, FixedClock, Hlc, Home};
 use std::collections::BTreeMap;
 use std::fs;
@@ -30,26 +29,6 @@ use std::sync::Arc;
 
 mod common;
 use common::{copy_dir, restore_dir, scratch, Member};
-
-fn member(root: &Path, name: &str, clock: &Arc<dyn Clock>) -> Member {
-    Member::new(root, name, clock)
-}
-
-fn roster_entry(m: &Member, role: Role, clock: &Arc<dyn Clock>) -> RosterMember {
-    m.roster_entry(role, clock)
-}
-
-fn partner(m: &mut Member, name: &str) {
-    m.add_partner(name);
-}
-
-fn sync(m: &mut Member) -> SyncReport {
-    m.sync()
-}
-
-fn chain(ws: &Path, m: &Member) -> Vec<PathBuf> {
-    m.chain(ws)
-}
 
 /// Opens a bundle with Carol's key: its payload.
 fn payload_of(bytes: &[u8], reader: &Member, certs: &[sequoia_openpgp::Cert], clock: &Arc<dyn Clock>) -> BundlePayload {
@@ -82,8 +61,8 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     let folder = root.path().join("shared");
     fs::create_dir_all(&folder).unwrap();
     let [mut alice, mut bob, mut carol, mut dora, mallory] =
-        ["Alice", "Bob", "Carol", "Dora", "Mallory"].map(|n| member(root.path(), n, &clock));
-    let others = [&bob, &carol, &dora].map(|m| roster_entry(m, Role::Board, &clock)).to_vec();
+        ["Alice", "Bob", "Carol", "Dora", "Mallory"].map(|n| Member::new(root.path(), n, &clock));
+    let others = [&bob, &carol, &dora].map(|m| m.roster_entry(Role::Board, &clock)).to_vec();
     let ws = alice.home.create_workspace("Tamper Foundation", &folder, others, &alice.key).unwrap();
     for m in [&mut bob, &mut carol, &mut dora] {
         m.home.join_workspace(&folder, &ws.id, &m.key).unwrap();
@@ -91,9 +70,9 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     let ws_dir = folder.join(&ws.id);
 
     // History everyone has read: partners, a decision with votes, then Dora's removal.
-    partner(&mut alice, "Acme");
-    partner(&mut bob, "Bolt");
-    partner(&mut dora, "Delta");
+    alice.add_partner("Acme");
+    bob.add_partner("Bolt");
+    dora.add_partner("Delta");
     let budget = NewDecision {
         kind: Some(DecisionKind::Budget),
         title: "Sprint budget".into(),
@@ -106,35 +85,35 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     let other = alice.home.propose_decision(NewDecision { title: "Travel budget".into(), ..budget }, None).unwrap();
     for _ in 0..2 {
         for m in [&mut alice, &mut bob, &mut carol, &mut dora] {
-            sync(m);
+            m.sync();
         }
     }
     carol.home.vote(&other, Choice::Approve, None, &carol.key).unwrap();
-    sync(&mut carol);
+    carol.sync();
     let dora_fpr = dora.home.fingerprint().clone();
     let removal = alice.home.propose_change(Change::MemberRemove { fingerprint: dora_fpr.clone() }, None).unwrap();
     alice.home.vote(&removal, Choice::Approve, None, &alice.key).unwrap();
-    sync(&mut alice);
+    alice.sync();
     // Dora does not vote on her own removal: Alice and Bob are the majority of three.
-    sync(&mut bob);
+    bob.sync();
     bob.home.vote(&removal, Choice::Approve, None, &bob.key).unwrap();
-    sync(&mut bob);
+    bob.sync();
     for m in [&mut alice, &mut bob, &mut carol] {
-        sync(m);
+        m.sync();
     }
-    sync(&mut alice);
+    alice.sync();
     assert_eq!(carol.home.roster().unwrap().len(), 3, "Dora is removed");
 
     // Honest bundles Carol has not read: Alice's and Bob's next ones.
     alice.home.vote(&sprint, Choice::Approve, None, &alice.key).unwrap();
-    partner(&mut alice, "Aurora");
-    sync(&mut alice);
+    alice.add_partner("Aurora");
+    alice.sync();
     bob.home.update_partner("Bolt", PartnerUpdate { notes: Some("Renewal due".into()), ..Default::default() }).unwrap();
-    sync(&mut bob);
-    let a_chain = chain(&ws_dir, &alice);
-    let b_chain = chain(&ws_dir, &bob);
-    let c_chain = chain(&ws_dir, &carol);
-    let d_chain = chain(&ws_dir, &dora);
+    bob.sync();
+    let a_chain = alice.chain(&ws_dir);
+    let b_chain = bob.chain(&ws_dir);
+    let c_chain = carol.chain(&ws_dir);
+    let d_chain = dora.chain(&ws_dir);
     let (a_new, b_new) = (a_chain.last().unwrap().clone(), b_chain.last().unwrap().clone());
     let honest_new = [a_new.clone(), b_new.clone()];
 
@@ -148,7 +127,7 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     drop(carol.home);
     copy_dir(&carol_dir, &baseline);
     let mut carol = Member { home: Home::open(&carol_dir, clock.clone()).unwrap(), key: carol.key };
-    let honest = sync(&mut carol);
+    let honest = carol.sync();
     let honest_files: Vec<&str> = honest.applied.iter().map(|b| b.file.as_str()).collect();
     assert_eq!(honest_files.len(), 2, "{honest_files:?}");
     let honest_digest = carol.home.digest().unwrap();
@@ -258,10 +237,10 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     let mut alice2 = Member::device_of(&alice, &root.path().join("Alice2"), &clock);
     let other_ws = alice2
         .home
-        .create_workspace("Another", &other_folder, vec![roster_entry(&carol, Role::Board, &clock)], &alice2.key)
+        .create_workspace("Another", &other_folder, vec![carol.roster_entry(Role::Board, &clock)], &alice2.key)
         .unwrap();
-    partner(&mut alice2, "Elsewhere Org");
-    sync(&mut alice2);
+    alice2.add_partner("Elsewhere Org");
+    alice2.sync();
     let foreign_dir = other_folder.join(&other_ws.id).join(alice.home.fingerprint().as_str());
     let foreign = fs::read_dir(&foreign_dir).unwrap().flatten().next().unwrap().path().join(bundle::file_name(1));
     let foreign_bytes = fs::read(&foreign).unwrap();
@@ -277,7 +256,7 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     });
     // Votes moved onto another decision: Carol's signed approval of the travel budget,
     // presented as a vote on the sprint budget, by Carol and by Alice.
-    let carol_vote = fs::read(chain(&ws_dir, &carol).last().unwrap()).unwrap();
+    let carol_vote = fs::read(carol.chain(&ws_dir).last().unwrap()).unwrap();
     let vote_op = payload_of(&carol_vote, &carol, &certs, &clock)
         .ops
         .into_iter()
