@@ -243,6 +243,12 @@ impl Output {
         self.print(&format!("{digest}\n"));
     }
 
+    /// The canonical dump of the records: lines of JSON arrays already, so the same
+    /// text with or without `--json`.
+    pub fn records(&self, dump: &str) {
+        self.print(dump);
+    }
+
     pub fn partner(&self, partner: &PartnerSummary) {
         if self.json {
             return self.json(partner);

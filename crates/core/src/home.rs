@@ -14,12 +14,14 @@
 
 use crate::clock::{Clock, Hlc};
 use crate::error::{Error, Result};
+use crate::key::UnlockedKey;
 use crate::key::{Passphrase, SecretKey};
 use crate::operation::{Fingerprint, OpBody, Operation};
 use crate::oplog::OpLog;
 use crate::partner::MemberRef;
 use crate::scope::Scope;
-use crate::store::{StateDigest, Store};
+use crate::store::{LogLines, StateDigest, Store};
+use crate::vault::{StoreKey, STORE_KEY_FILE};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
@@ -170,8 +172,12 @@ impl Home {
             .tempdir_in(parent)
             .map_err(|e| Error::io("create a folder in", parent, e))?;
         write_private(&staging.path().join(KEY_FILE), &key.to_armored()?)?;
-        OpLog::open(&staging.path().join(LOG_FILE))?;
-        Store::open(&staging.path().join(DB_FILE))?;
+        let unlocked = key.unlock(passphrase, now)?;
+        let vault = StoreKey::generate()?;
+        write_private(&staging.path().join(STORE_KEY_FILE), &vault.seal(&unlocked, &key.cert(), now)?)?;
+        let vault = Arc::new(vault);
+        OpLog::open(&staging.path().join(LOG_FILE), vault.clone())?;
+        Store::open(&staging.path().join(DB_FILE), Some(&vault))?;
         write_private(&staging.path().join(HOME_FILE), &home_file_bytes(&file))?;
         if dir.exists() {
             // Checked empty above; a concurrent writer makes this fail, which is right.
@@ -182,16 +188,30 @@ impl Home {
             let _ = fs::remove_dir_all(&staged);
             Error::io("move the new home into", dir, e)
         })?;
-        Self::open(dir, clock)
+        Self::open(dir, clock, &unlocked)
     }
 
-    /// Opens the home in `dir`, catching the database up with the log if a crash
-    /// left it behind.
-    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Home> {
+    /// The secret key of the home in `dir` (still locked): adapters unlock it with the
+    /// member's passphrase, then [`Home::open`] the home with it.
+    pub fn read_key(dir: &Path) -> Result<SecretKey> {
+        read_home_file(dir)?;
+        SecretKey::read(&dir.join(KEY_FILE))
+    }
+
+    /// Opens the home in `dir` with its member's unlocked key (the database and the
+    /// log are encrypted with a store key sealed to it), catching the database up with
+    /// the log if a crash left it behind. A home made before the store was encrypted
+    /// is encrypted now.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>, unlocked: &UnlockedKey) -> Result<Home> {
         let file = read_home_file(dir)?;
         let key = SecretKey::read(&dir.join(KEY_FILE))?;
-        let log = OpLog::open(&dir.join(LOG_FILE))?;
-        let store = Store::open(&dir.join(DB_FILE))?;
+        let now = clock.now();
+        if !dir.join(STORE_KEY_FILE).exists() || dir.join(format!("{LOG_FILE}.sealed")).exists() {
+            encrypt_legacy_home(dir, &key, unlocked, now)?;
+        }
+        let vault = Arc::new(StoreKey::read(dir, unlocked, &key.cert(), now)?);
+        let log = OpLog::open(&dir.join(LOG_FILE), vault.clone())?;
+        let store = Store::open(&dir.join(DB_FILE), Some(&vault))?;
         let mut home = Home { dir: dir.to_owned(), file, key, log, store, clock };
         home.catch_up()?;
         Ok(home)
@@ -201,21 +221,19 @@ impl Home {
     /// replaces the old one and, in a workspace, reads every bundle in the shared
     /// folder again (asking `passphrase` for the key only then). Works on a home whose
     /// database is damaged or missing. Returns the digest.
-    pub fn rebuild(
-        dir: &Path,
-        clock: Arc<dyn Clock>,
-        passphrase: impl FnOnce(&Fingerprint) -> Result<Passphrase>,
-    ) -> Result<StateDigest> {
+    pub fn rebuild(dir: &Path, clock: Arc<dyn Clock>, unlocked: &UnlockedKey) -> Result<StateDigest> {
         read_home_file(dir)?;
+        let key = SecretKey::read(&dir.join(KEY_FILE))?;
         {
             let _lock = lock(dir)?;
-            let log = OpLog::open(&dir.join(LOG_FILE))?;
+            let vault = Arc::new(StoreKey::read(dir, unlocked, &key.cert(), clock.now())?);
+            let log = OpLog::open(&dir.join(LOG_FILE), vault.clone())?;
             let fresh = dir.join(format!("{DB_FILE}.rebuild"));
             remove_db_files(&fresh)?;
             {
-                let mut store = Store::open(&fresh)?;
-                let (ops, end) = log.read_from(0)?;
-                store.apply_local(&ops, Some(end))?;
+                let mut store = Store::open(&fresh, Some(&vault))?;
+                let (ops, starts, end) = log.read_lines_from(0)?;
+                store.apply_local(&ops, Some(LogLines { starts: &starts, end }))?;
                 store.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
             }
             let target = dir.join(DB_FILE);
@@ -223,10 +241,9 @@ impl Home {
             fs::rename(&fresh, &target).map_err(|e| Error::io("replace the database", &target, e))?;
             remove_db_files(&fresh)?;
         }
-        let mut home = Home::open(dir, clock)?;
+        let mut home = Home::open(dir, clock, unlocked)?;
         if home.workspace_link().is_some() {
-            let key = home.unlock(&passphrase(home.fingerprint())?)?;
-            home.read_folder(&key)?;
+            home.read_folder(unlocked)?;
         }
         home.digest()
     }
@@ -244,20 +261,20 @@ impl Home {
         if offset == len {
             return Ok(0);
         }
-        let (ops, end) = self.log.read_from(offset)?;
-        self.store.apply_local(&ops, Some(end))
+        let (ops, starts, end) = self.log.read_lines_from(offset)?;
+        self.store.apply_local(&ops, Some(LogLines { starts: &starts, end }))
     }
 
     /// Rebuilds the records in place, in one transaction: empties them, stores
     /// `governance` as the chain bundles are read under, and re-applies this member's
     /// log. The next folder read brings back everything else.
     pub(crate) fn reset_records(&mut self, governance: &crate::governance::Governance) -> Result<()> {
-        let (ops, end) = self.log.read_from(0)?;
+        let (ops, starts, end) = self.log.read_lines_from(0)?;
         let tx = self.store.transaction()?;
         crate::store::clear_records(&tx)?;
         governance.store(&tx)?;
         let encoded = Operation::encode_all(&ops);
-        crate::store::apply_local_in(&tx, &ops, &encoded, Some(end))?;
+        crate::store::apply_local_in(&tx, &ops, &encoded, Some(LogLines { starts: &starts, end }))?;
         tx.commit()?;
         Ok(())
     }
@@ -290,14 +307,23 @@ impl Home {
             .collect();
         // Encoded once: the log, the operation ids and the outbox share the bytes.
         let encoded = Operation::encode_all(&ops);
-        let end = self.log.append_encoded(&encoded)?;
-        self.store.apply_encoded(&ops, &encoded, Some(end))?;
+        let (starts, end) = self.log.append_encoded(&encoded)?;
+        self.store.apply_encoded(&ops, &encoded, Some(LogLines { starts: &starts, end }))?;
         Ok(ops)
     }
 
     /// The state digest of the records.
     pub fn digest(&self) -> Result<StateDigest> {
         self.store.digest()
+    }
+
+    /// The records as the digest covers them (docs/bundle-format.md 1.5), one line per
+    /// row: what two members diff when their digests differ, and what shows a home
+    /// holds no trace of a record, now that its files are ciphertext.
+    pub fn records_dump(&self) -> Result<String> {
+        let mut out = Vec::new();
+        self.store.dump(|line| out.extend_from_slice(line))?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
     }
 
     /// Every operation in the log, oldest first.
@@ -465,6 +491,41 @@ pub(crate) fn split_user_id(uid: &str) -> (Option<String>, Option<String>) {
         _ if uid.contains('@') => (None, Some(uid.trim().to_string())),
         _ => ((!uid.trim().is_empty()).then(|| uid.trim().to_string()), None),
     }
+}
+
+/// Encrypts a home made before the store was: a new store key, the log's lines sealed
+/// with it, and the plaintext database removed, to be recreated from the log on open
+/// and from the folder at the next sync. Both new files are written beside the old
+/// ones and renamed into place, the key first; an interrupted run is finished (or, if
+/// the key was not yet in place, started again) by the next open.
+fn encrypt_legacy_home(dir: &Path, key: &SecretKey, unlocked: &UnlockedKey, now: DateTime<Utc>) -> Result<()> {
+    let _lock = lock(dir)?;
+    let (log_path, key_path) = (dir.join(LOG_FILE), dir.join(STORE_KEY_FILE));
+    let staged_log = dir.join(format!("{LOG_FILE}.sealed"));
+    let staged_key = dir.join(format!("{STORE_KEY_FILE}.new"));
+    if !key_path.exists() {
+        for stale in [&staged_log, &staged_key] {
+            let _ = fs::remove_file(stale);
+        }
+        let vault = StoreKey::generate()?;
+        let plain = fs::read(&log_path).or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            _ => Err(Error::io("read", &log_path, e)),
+        })?;
+        let mut sealed = Vec::with_capacity(plain.len() * 4 / 3);
+        for line in plain.split_inclusive(|&b| b == b'\n').filter(|l| l.ends_with(b"\n")) {
+            sealed.extend_from_slice(&vault.seal_line(&line[..line.len() - 1])?);
+            sealed.push(b'\n');
+        }
+        write_private(&staged_log, &sealed)?;
+        write_private(&staged_key, &vault.seal(unlocked, &key.cert(), now)?)?;
+        fs::rename(&staged_key, &key_path).map_err(|e| Error::io("put in place", &key_path, e))?;
+    }
+    if staged_log.exists() {
+        fs::rename(&staged_log, &log_path).map_err(|e| Error::io("replace the operation log", &log_path, e))?;
+        remove_db_files(&dir.join(DB_FILE))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
