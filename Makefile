@@ -56,6 +56,8 @@ bench: build-release
 	@scripts/setup.sh bench
 	cargo bench -p countersign-core --bench sync
 	cargo bench -p countersign-core --bench finance
+	@echo "== the same reports on a database without encryption (what SQLCipher costs) =="
+	BENCH_HLEDGER_MAX=0 cargo bench -p countersign-core --bench finance --features unencrypted-store
 	scripts/bench-desktop.sh $(TARGET_DIR)/release/countersign-desktop
 
 # Crash safety, outside `make test`: CRASH_RUNS runs, each killing `countersign sync` or

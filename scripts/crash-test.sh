@@ -49,19 +49,21 @@
 #     interrupted sync must reach exactly the reference's digest.
 #   - `finance import` stamps its operations. Each stamp is the hybrid logical clock's
 #     successor of the newest reading the home has seen (Hlc::tick): the wall time if
-#     that is later, else the stored reading plus one. Before the snapshot the harness
-#     sets the importer's stored reading (`meta.hlc` in state.sqlite, local
-#     bookkeeping, not a record) to 2100-01-01, so every stamp of the import is
-#     determined by the snapshot and not by the wall clock. An interrupted import then
+#     that is later, else the stored reading plus one. Before the snapshot the importer
+#     records one partner under `faketime` at 2100-01-01, which moves its stored
+#     reading there, so every stamp of the import is determined by the snapshot and
+#     not by the wall clock. An interrupted import then
 #     has to produce exactly the reference's operations (same rows per operation, same
 #     stamps, same ids) for the digests to be equal: a re-run that re-imported a row, or
-#     cut the rows into other operations, would show. This is the only change the
-#     harness makes to a database, and it is made before the snapshot, so both runs see it.
+#     cut the rows into other operations, would show. The pinning is made before the
+#     snapshot, so both runs see it.
 #   Every member's digest must equal every other's after syncing (convergence), and the
 #   listed records are compared as well, which does not depend on stamps at all.
 #
 # Where the kills landed (read from the files the killed process left, before any
-# command opens the home again; SQLite's own recovery is not distinguished):
+# command opens the home again: the database through `countersign sql`, which reads
+# it as it stands, without applying the log first; SQLite's own recovery is not
+# distinguished):
 #   import: before-commit (ops.log unchanged: killed while reading or comparing),
 #           torn-log (ops.log ends in a partial line: killed during the append),
 #           log-ahead (complete lines appended but not yet applied to the database),
@@ -82,9 +84,9 @@ RUNS=${CRASH_RUNS:-100}
 ROWS=${CRASH_ROWS:-3000}
 SEED=${CRASH_SEED:-$((RANDOM * 32768 + RANDOM))}
 RANDOM=$SEED
-for tool in jq sqlite3 realpath; do
+for tool in jq faketime realpath; do
   command -v "$tool" >/dev/null || {
-    echo "crash-test: needs $tool (Debian: sudo apt-get install jq sqlite3)" >&2
+    echo "crash-test: needs $tool (Debian: sudo apt-get install jq faketime)" >&2
     exit 2
   }
 done
@@ -99,8 +101,8 @@ cp "$BIN" "$ROOT/countersign"
 echo "crash-test: $RUNS runs with $BIN, seed $SEED, in $ROOT"
 BIN=$ROOT/countersign
 MEMBERS=(alice bob carol)
-# Far in the future: every stamp of the import follows this reading, not the wall clock.
-PINNED_HLC='{"ms":4102444800000,"n":0}'
+# Far in the future: every stamp of the import follows this time, not the wall clock.
+PINNED_TIME='2100-01-01 00:00:00'
 
 # The position of member $1 in MEMBERS.
 index_of() {
@@ -152,14 +154,14 @@ run_one() {
   }
   trap 'die "line $LINENO: $BASH_COMMAND failed (exit $?)"' ERR
   # Runs countersign as a member; stdout is returned, stderr and the time taken go to
-  # the run's log.
+  # the run's log. With CS_FAKETIME set, the command's wall clock reads that time.
   cs() {
     local who=$1
     shift
-    echo "[$who] countersign $*" >>"$LOG"
+    echo "[$who] ${CS_FAKETIME:+faketime '$CS_FAKETIME' }countersign $*" >>"$LOG"
     local t0 rc=0
     t0=$(now_ms)
-    COUNTERSIGN_PASSPHRASE="$who passphrase" "$BIN" --home "$LIVE/$who" "$@" 2>>"$LOG" || rc=$?
+    COUNTERSIGN_PASSPHRASE="$who passphrase" ${CS_FAKETIME:+faketime "$CS_FAKETIME"} "$BIN" --home "$LIVE/$who" "$@" 2>>"$LOG" || rc=$?
     echo "  ($(($(now_ms) - t0)) ms, exit $rc)" >>"$LOG"
     return $rc
   }
@@ -217,13 +219,17 @@ run_one() {
     target=(sync)
   else
     settle
+    victim=$importer
     for m in "${MEMBERS[@]}"; do
-      cs "$m" partner add "${m^} late partner" >/dev/null
+      if [ "$m" = "$victim" ]; then
+        # Pins the importer's clock reading far ahead (see the header).
+        CS_FAKETIME=$PINNED_TIME cs "$m" partner add "${m^} late partner" >/dev/null
+      else
+        cs "$m" partner add "${m^} late partner" >/dev/null
+      fi
       partners=$((partners + 1))
     done
-    victim=$importer
     target=(finance import opencollective "$DIR/export.csv")
-    sqlite3 "$LIVE/$victim/state.sqlite" "UPDATE meta SET value = '$PINNED_HLC' WHERE key = 'hlc'"
   fi
   echo "victim $victim: countersign ${target[*]}" >>"$LOG"
 
@@ -231,8 +237,8 @@ run_one() {
   cp -a "$LIVE" "$DIR/snapshot"
   local log0 outbox0 applied0
   log0=$(stat -c %s "$LIVE/$victim/ops.log")
-  outbox0=$(sqlite3 "$LIVE/$victim/state.sqlite" "SELECT count(*) FROM outbox")
-  applied0=$(sqlite3 "$LIVE/$victim/state.sqlite" "SELECT count(*) FROM bundles WHERE status = 'applied'")
+  outbox0=$(cs "$victim" sql "SELECT count(*) FROM outbox")
+  applied0=$(cs "$victim" sql "SELECT count(*) FROM bundles WHERE status = 'applied'")
 
   # 3. The reference: never interrupted.
   local start duration
@@ -281,7 +287,7 @@ run_one() {
   # 5. The assertions.
   for m in "${MEMBERS[@]}"; do
     cs "$m" --json verify >"$DIR/verify-$m.json" || die "verify fails on $m's home ($landed): $(jq -c .problems "$DIR/verify-$m.json")"
-    [ -z "$(sort "$LIVE/$m/ops.log" | uniq -d)" ] || die "$m's ops.log holds an operation twice ($landed)"
+    [ -z "$(cs "$m" log | sort | uniq -d)" ] || die "$m's ops.log holds an operation twice ($landed)"
   done
   local digest
   digest=$(jq -r .digest "$DIR/interrupted-alice-digest.json")
@@ -303,7 +309,8 @@ run_one() {
   [ "$(jq '[.votes[] | select(.verified)] | length' "$DIR/interrupted-alice-decision.json")" = 3 ] ||
     die "not exactly three verified votes on the decision ($landed)"
   local imported
-  imported=$(cat "$LIVE"/*/ops.log | jq -n '[inputs | select(.body.type == "finance.import") | .body.rows | length] | add')
+  imported=$(for m in "${MEMBERS[@]}"; do cs "$m" log; done |
+    jq -n '[inputs | select(.body.type == "finance.import") | .body.rows | length] | add')
   [ "$imported" = "$rows" ] || die "the members' finance.import operations hold $imported rows, the export $rows ($landed)"
   echo "ok: $command $landed after $delay of $duration ms" >>"$LOG"
 }
@@ -342,11 +349,11 @@ record() {
 # Where a kill landed, from the files the killed process left.
 classify() {
   local command=$1 victim=$2 log0=$3 outbox0=$4 applied0=$5
-  local home=$LIVE/$victim db=$LIVE/$victim/state.sqlite
+  local home=$LIVE/$victim
   if [ "$command" = import ]; then
     local size offset
     size=$(stat -c %s "$home/ops.log")
-    offset=$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'log_offset'")
+    offset=$(cs "$victim" sql "SELECT value FROM meta WHERE key = 'log_offset'")
     if [ "$size" = "$log0" ]; then
       echo before-commit
     elif [ "$(tail -c 1 "$home/ops.log" | od -An -c | tr -d ' ')" != '\n' ]; then
@@ -364,9 +371,9 @@ classify() {
   dir=$(jq -r .workspace.id "$home/home.json")
   dir=$LIVE/shared/$dir/$fpr/$device
   files=$(find "$dir" -maxdepth 1 -name '[0-9]*.pgp' 2>/dev/null | wc -l)
-  recorded=$(sqlite3 "$db" "SELECT count(*) FROM bundles WHERE author = '$fpr' AND device = '$device'")
-  outbox=$(sqlite3 "$db" "SELECT count(*) FROM outbox")
-  applied=$(sqlite3 "$db" "SELECT count(*) FROM bundles WHERE status = 'applied'")
+  recorded=$(cs "$victim" sql "SELECT count(*) FROM bundles WHERE author = '$fpr' AND device = '$device'")
+  outbox=$(cs "$victim" sql "SELECT count(*) FROM outbox")
+  applied=$(cs "$victim" sql "SELECT count(*) FROM bundles WHERE status = 'applied'")
   if [ -n "$(find "$dir" -maxdepth 1 -name '.countersign-*.tmp' 2>/dev/null)" ]; then
     echo tmp-file
   elif [ "$files" -gt "$recorded" ]; then

@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "ui_ready",
     "overview",
     "unlock",
+    "unlock_home",
     "remember_passphrase",
     "forget_passphrase",
     "public_key",

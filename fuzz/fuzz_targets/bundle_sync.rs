@@ -93,7 +93,7 @@ fuzz_target!(|data: &[u8]| {
         fs::write(w.chain.join(bundle::file_name(i as u64 + 1)), sealed).expect("a bundle file");
     }
 
-    let mut bob = Home::open(&w.home, Arc::new(FixedClock::new(now(), 1))).expect("Bob's home opens");
+    let mut bob = Home::open(&w.home, Arc::new(FixedClock::new(now(), 1)), &f.bob_key).expect("Bob's home opens");
     match bob.sync(&f.bob_key) {
         // FUZZ_VERBOSE=1 with an input file shows what became of its bundles.
         Ok(report) if std::env::var_os("FUZZ_VERBOSE").is_some() => {

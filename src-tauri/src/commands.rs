@@ -28,7 +28,7 @@ use countersign_core::rules::Choice;
 use countersign_core::scope::{Scope, ScopeInfo};
 use countersign_core::sync::{SyncEvent, SyncReport, SyncStatus};
 use countersign_core::workspace::WorkspaceInfo;
-use countersign_core::{Clock, Error, Home};
+use countersign_core::{Clock, Error, Fingerprint, Home};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -75,32 +75,50 @@ impl App {
     /// still opens and shows why, and each later command tries again, so a member who
     /// fixes the problem (restores a file, frees the disk) need not restart the app.
     pub fn new(at: Locations, clock: Arc<dyn Clock>, keyring: Option<PassphraseKeyring>) -> Self {
-        let home = match open_home(&at, clock.clone()) {
-            Ok(home) => Some(home),
-            Err(e) => {
-                eprintln!("countersign-desktop: could not open the home ({}): {}", e.code, e.message);
-                None
-            }
-        };
-        App {
+        let app = App {
             at,
             clock,
             started: Instant::now(),
-            home: Mutex::new(home),
+            home: Mutex::new(None),
             key: Mutex::new(None),
             keyring,
             watch: Mutex::new(None),
+        };
+        match open_home(&app.at, app.clock.clone(), &|fpr| app.stored_passphrase(fpr)) {
+            Ok(home) => *lock(&app.home) = Some(home),
+            Err(e) if e.code == "home-locked" => {}
+            Err(e) => eprintln!("countersign-desktop: could not open the home ({}): {}", e.code, e.message),
         }
+        app
     }
 
-    /// Runs `f` on the open home, opening it first if start-up could not.
+    /// The passphrase that opens the home without asking: the OS keyring's, or
+    /// `COUNTERSIGN_PASSPHRASE` (non-interactive runs, as the CLI takes it).
+    fn stored_passphrase(&self, fingerprint: &Fingerprint) -> Option<Passphrase> {
+        if let Some(text) = std::env::var_os("COUNTERSIGN_PASSPHRASE").and_then(|v| v.into_string().ok()) {
+            return Some(Passphrase::from(text));
+        }
+        self.keyring.as_ref()?.recall(fingerprint).ok().flatten()
+    }
+
+    /// Runs `f` on the open home, opening it first if start-up could not (a locked
+    /// home answers `home-locked` until the member gives the passphrase).
     pub fn with<T>(&self, f: impl FnOnce(&mut Home) -> Reply<T>) -> Reply<T> {
         let mut slot = lock(&self.home);
         let home = match &mut *slot {
             Some(home) => home,
-            empty => empty.insert(open_home(&self.at, self.clock.clone())?),
+            empty => empty.insert(open_home(&self.at, self.clock.clone(), &|fpr| self.stored_passphrase(fpr))?),
         };
         f(home)
+    }
+
+    /// Opens the locked home with the passphrase the member typed.
+    fn open_locked(&self, passphrase: &Passphrase) -> Reply<()> {
+        let mut slot = lock(&self.home);
+        if slot.is_none() {
+            *slot = Some(open_home(&self.at, self.clock.clone(), &|_| Some(passphrase.clone()))?);
+        }
+        Ok(())
     }
 
     /// The shared folder of the open home's workspace, to watch.
@@ -274,6 +292,27 @@ pub async fn unlock(app: AppHandle, passphrase: String, remember: bool) -> Reply
         state.session(home)
     })
     .await
+}
+
+/// Opens the member's home, locked at start because no passphrase was at hand (its
+/// records are encrypted with their key); with `remember`, the OS keyring keeps the
+/// passphrase for the next start.
+#[tauri::command]
+pub async fn unlock_home(app: AppHandle, passphrase: String, remember: bool) -> Reply<Session> {
+    let handle = app.clone();
+    let session = run_app(app, move |state| {
+        let passphrase = Passphrase::from(passphrase);
+        state.open_locked(&passphrase)?;
+        state.with(|home| {
+            if remember {
+                state.remember(home, &passphrase)?;
+            }
+            state.session(home)
+        })
+    })
+    .await?;
+    handle.state::<App>().watch_folder(&handle);
+    Ok(session)
 }
 
 #[tauri::command]
@@ -651,6 +690,7 @@ macro_rules! all_commands {
             commands::ui_ready,
             commands::overview,
             commands::unlock,
+            commands::unlock_home,
             commands::remember_passphrase,
             commands::forget_passphrase,
             commands::public_key,

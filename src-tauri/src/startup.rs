@@ -4,7 +4,8 @@
 //! folder of its own so invented records never mix with real ones.
 
 use crate::commands::CommandError;
-use countersign_core::{demo, Clock, Error, Home};
+use countersign_core::key::Passphrase;
+use countersign_core::{demo, Clock, Error, Fingerprint, Home};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -42,12 +43,25 @@ impl Locations {
 }
 
 /// Opens the member's home, or the demo home (created on first use) when there is
-/// none yet.
-pub fn open_home(at: &Locations, clock: Arc<dyn Clock>) -> Result<Home, CommandError> {
+/// none yet. The home's records are encrypted with a key sealed to the member's own
+/// key, so opening needs the passphrase: `passphrase` gives it for a fingerprint (the
+/// OS keyring, or `COUNTERSIGN_PASSPHRASE` for non-interactive runs), and without it
+/// the home stays locked (`home-locked`) until the member types it. The demo's
+/// passphrase is public ([`demo::DEMO_PASSPHRASE`]).
+pub fn open_home(
+    at: &Locations,
+    clock: Arc<dyn Clock>,
+    passphrase: &dyn Fn(&Fingerprint) -> Option<Passphrase>,
+) -> Result<Home, CommandError> {
     if let Some(dir) = &at.home {
-        match Home::open(dir, clock.clone()) {
+        match Home::read_key(dir) {
             Err(Error::NoHome(_)) => {}
-            opened => return Ok(opened?),
+            Err(e) => return Err(e.into()),
+            Ok(secret) => {
+                let pass = passphrase(&secret.fingerprint()).ok_or_else(locked)?;
+                let key = secret.unlock(&pass, clock.now())?;
+                return Ok(Home::open(dir, clock, &key)?);
+            }
         }
     }
     let Some(dir) = &at.demo else {
@@ -57,9 +71,21 @@ pub fn open_home(at: &Locations, clock: Arc<dyn Clock>) -> Result<Home, CommandE
                 .into(),
         });
     };
-    match Home::open(dir, clock.clone()) {
+    match Home::read_key(dir) {
         Err(Error::NoHome(_)) => Ok(demo::create(dir, clock)?),
-        opened => Ok(opened?),
+        Err(e) => Err(e.into()),
+        Ok(secret) => {
+            let key = secret.unlock(&Passphrase::from(demo::DEMO_PASSPHRASE), clock.now())?;
+            Ok(Home::open(dir, clock, &key)?)
+        }
+    }
+}
+
+/// The member's home is there but locked: the window asks for the passphrase.
+pub fn locked() -> CommandError {
+    CommandError {
+        code: "home-locked".into(),
+        message: "your records are encrypted with your key: enter your passphrase to open them".into(),
     }
 }
 
@@ -88,14 +114,14 @@ mod tests {
         let tmp = tempfile::tempdir().expect("temporary folder");
         let at = Locations { home: Some(tmp.path().join("real")), demo: Some(tmp.path().join("demo")) };
 
-        let first = open_home(&at, clock()).expect("demo home");
+        let first = open_home(&at, clock(), &|_| Some(Passphrase::from("secret"))).expect("demo home");
         assert!(first.info().demo);
         assert_eq!(first.dir(), tmp.path().join("demo"));
         assert!(!tmp.path().join("real").exists(), "the member's folder is left alone");
         let fingerprint = first.info().fingerprint;
         drop(first);
 
-        let again = open_home(&at, clock()).expect("demo home again");
+        let again = open_home(&at, clock(), &|_| Some(Passphrase::from("secret"))).expect("demo home again");
         assert_eq!(again.info().fingerprint, fingerprint, "the demo is reopened, not recreated");
     }
 
@@ -107,9 +133,22 @@ mod tests {
         Home::init(&real, source, &Passphrase::from("secret"), clock()).expect("init");
         let at = Locations { home: Some(real.clone()), demo: Some(tmp.path().join("demo")) };
 
-        let home = open_home(&at, clock()).expect("the member's home");
+        let home = open_home(&at, clock(), &|_| Some(Passphrase::from("secret"))).expect("the member's home");
         assert_eq!(home.info().name, "Alice");
         assert!(!home.info().demo);
+        assert!(!tmp.path().join("demo").exists());
+    }
+
+    #[test]
+    fn a_members_home_stays_locked_without_its_passphrase_and_the_demo_is_not_touched() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let real = tmp.path().join("real");
+        let source = KeySource::Generate { name: "Alice", email: "alice@example.org" };
+        Home::init(&real, source, &Passphrase::from("secret"), clock()).expect("init");
+        let at = Locations { home: Some(real), demo: Some(tmp.path().join("demo")) };
+        assert_eq!(open_home(&at, clock(), &|_| None).err().expect("locked").code, "home-locked");
+        let wrong = open_home(&at, clock(), &|_| Some(Passphrase::from("guess"))).err().expect("refused");
+        assert_eq!(wrong.code, "wrong-passphrase");
         assert!(!tmp.path().join("demo").exists());
     }
 
@@ -121,7 +160,7 @@ mod tests {
         std::fs::write(real.join("home.json"), b"{ not json").expect("write");
         let at = Locations { home: Some(real), demo: Some(tmp.path().join("demo")) };
 
-        let err = open_home(&at, clock()).err().expect("an error");
+        let err = open_home(&at, clock(), &|_| Some(Passphrase::from("secret"))).err().expect("an error");
         assert_eq!(err.code, "home-damaged");
         assert!(!tmp.path().join("demo").exists());
     }

@@ -1,6 +1,6 @@
 //! A member's home: creating it, keys in and out (with stock GnuPG), damage and repair.
 
-use countersign_e2e::{Gpg, Member};
+use countersign_e2e::{files_containing, Board, Gpg, Member};
 use std::fs;
 
 #[test]
@@ -175,4 +175,70 @@ fn a_home_or_database_from_a_newer_version_is_refused() {
     let text = fs::read_to_string(&path).unwrap().replace("\"format\": 1", "\"format\": 99");
     fs::write(&path, text).unwrap();
     alice.run(&["partner", "list"]).fails_with("newer version of Countersign");
+}
+
+/// A laptop lost while travelling: everything a member's home and their copy of the
+/// shared folder hold on disk is ciphertext, and Countersign opens it only with the
+/// member's passphrase.
+#[test]
+fn a_lost_laptop_shows_no_record_without_the_passphrase() {
+    let board = Board::new(&["Alice", "Bob"]);
+    let (alice, bob) = (&board.members[0], &board.members[1]);
+    alice.run(&["partner", "add", "Quasar Hosting", "--tag", "cdn"]).ok();
+    alice
+        .run(&["partner", "log", "Quasar Hosting", "--channel", "call", "--summary", "Discount if we sign by June"])
+        .ok();
+    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/finance/oc-2023.csv");
+    alice.run(&["finance", "import", "opencollective", export.to_str().unwrap()]).ok();
+    alice
+        .run(&[
+            "decision",
+            "propose",
+            "--kind",
+            "budget",
+            "--title",
+            "Travel grants for NixCon",
+            "--amount",
+            "4200",
+            "--currency",
+            "EUR",
+            "--fund",
+            "nixcon",
+            "--closes",
+            "2099-12-31",
+        ])
+        .ok();
+    board.sync(0);
+    board.sync(1);
+    assert!(bob.run(&["partner", "list"]).ok().contains("Quasar Hosting"), "Bob received the records");
+
+    for member in [alice, bob] {
+        for needle in [
+            "Quasar Hosting",
+            "Discount if we sign by June",
+            "Yearly sponsorship",
+            "Gandi SAS",
+            "Travel grants",
+            "970.75",
+        ] {
+            let found = files_containing(&member.home, needle);
+            assert!(found.is_empty(), "{needle:?} in {}'s home: {found:?}", member.name);
+        }
+        let db = fs::read(member.home.join("state.sqlite")).unwrap();
+        assert!(!db.starts_with(b"SQLite format 3"), "sqlite3 can read {}'s database", member.name);
+    }
+    for needle in ["Quasar Hosting", "Yearly sponsorship", "Travel grants"] {
+        assert!(files_containing(board.folder.path(), needle).is_empty(), "{needle:?} in the shared folder");
+    }
+
+    // With the passphrase, Countersign reads it all; without it, nothing.
+    let query = "SELECT name FROM partners";
+    assert_eq!(alice.run(&["sql", query]).ok().trim(), "Quasar Hosting");
+    let mut wrong = alice.command(&["sql", query]);
+    wrong.env("COUNTERSIGN_PASSPHRASE", "not alice's passphrase");
+    let run = countersign_e2e::Run::from(wrong.output().unwrap());
+    let stderr = run.fails_with("passphrase");
+    assert!(!stderr.contains("Quasar"), "{stderr}");
+    alice.run(&["sql", "DELETE FROM partners"]).fails_with("only reads");
+    assert_eq!(alice.json(&["sql", "SELECT count(*) AS n FROM transactions"])[0]["n"], 3);
 }

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
+import * as backend from "./lib/backend";
 import { BackendError } from "./lib/backend";
 import { home, useFakeBackend } from "./lib/backend.fake";
 
@@ -12,6 +13,7 @@ vi.mock("./lib/backend", async (real) => ({
   uiReady: vi.fn(),
   onSync: vi.fn(),
   overview: vi.fn(),
+  unlockHome: vi.fn(),
 }));
 
 describe("the app", () => {
@@ -59,5 +61,27 @@ describe("the app", () => {
     expect(alert.textContent).toContain("Countersign could not open your home");
     expect(alert.textContent).toContain("update Countersign to open it");
     await waitFor(() => expect(screen.queryByRole("table")).toBeNull());
+  });
+
+  it("asks for the passphrase when the records are locked, and opens them with it", async () => {
+    const fake = { failure: new BackendError("home-locked", "your records are encrypted with your key: enter your passphrase to open them") as BackendError | undefined };
+    useFakeBackend(fake);
+    vi.mocked(backend.unlockHome).mockImplementation(async (passphrase) => {
+      if (passphrase !== "right") throw new BackendError("wrong-passphrase", "wrong passphrase");
+      fake.failure = undefined;
+      return backend.session();
+    });
+    render(App);
+
+    expect(await screen.findByRole("heading", { name: "Your records are locked" })).toBeTruthy();
+    const input = screen.getByLabelText("Passphrase of your key");
+    await fireEvent.input(input, { target: { value: "wrong" } });
+    await fireEvent.submit(input.closest("form")!);
+    expect(await screen.findByText(/does not unlock your key/)).toBeTruthy();
+    await fireEvent.input(input, { target: { value: "right" } });
+    await fireEvent.submit(input.closest("form")!);
+    expect(await screen.findByText("Alice Aalders")).toBeTruthy();
+    expect(vi.mocked(backend.unlockHome)).toHaveBeenLastCalledWith("right", false);
+    expect(screen.queryByRole("heading", { name: "Your records are locked" })).toBeNull();
   });
 });

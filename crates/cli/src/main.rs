@@ -22,7 +22,7 @@ use render::Output;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Parser)]
 #[command(
@@ -80,11 +80,28 @@ enum Command {
     /// Exchange bundles with the shared folder: read what others wrote, write what is new here.
     Sync(SyncArgs),
     /// Print the state digest: equal digests mean equal records.
-    Digest,
+    Digest {
+        /// Print the records the digest covers instead, one canonical line per row (to diff two homes).
+        #[arg(long)]
+        records: bool,
+    },
     /// Recreate the database from the operation log (after damage or to check it).
     Rebuild,
     /// Check the home: the operation log, the outbox, every bundle read (re-verified), and the database against a fresh rebuild.
     Verify,
+    /// Run a read-only SQL query on this home's database, decrypted, as it stands on
+    /// disk (what the log holds beyond it is not applied first). Rows print as values
+    /// separated by `|`, like sqlite3; with --json, as objects.
+    Sql {
+        /// One SQL statement that only reads, e.g. "SELECT count(*) FROM transactions".
+        query: String,
+    },
+    /// Print your own operations from this home's log, oldest first, one canonical JSON per line.
+    Log {
+        /// Only the last N.
+        #[arg(long, value_name = "N")]
+        last: Option<usize>,
+    },
 }
 
 #[derive(Args)]
@@ -432,13 +449,31 @@ fn clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
 }
 
+/// Where this run's passphrase comes from (set once, first thing in `run`).
+static PASSPHRASES: OnceLock<passphrase::Sources> = OnceLock::new();
+/// The member's key, unlocked once per run: opening the home needs it (the database
+/// and the log are encrypted with a store key sealed to it), and so do sync and votes.
+static UNLOCKED: OnceLock<UnlockedKey> = OnceLock::new();
+
+fn unlocked(dir: &Path) -> Result<&'static UnlockedKey> {
+    if let Some(key) = UNLOCKED.get() {
+        return Ok(key);
+    }
+    let secret = Home::read_key(dir)?;
+    let sources = PASSPHRASES.get().context("the passphrase sources are set when the run starts")?;
+    let (pass, _) = sources.for_unlock(&secret.fingerprint())?;
+    let key = secret.unlock(&pass, clock().now())?;
+    Ok(UNLOCKED.get_or_init(|| key))
+}
+
 fn open(dir: &Path) -> Result<Home> {
-    Ok(Home::open(dir, clock())?)
+    Ok(Home::open(dir, clock(), unlocked(dir)?)?)
 }
 
 fn run(cli: Cli, out: &Output) -> Result<()> {
     let dir = home_dir(&cli)?;
     let passphrases = passphrase::Sources { file: cli.passphrase_file.clone() };
+    let _ = PASSPHRASES.set(passphrase::Sources { file: cli.passphrase_file.clone() });
     match cli.command {
         Command::Init(args) => {
             let source = match &args.import_key {
@@ -503,16 +538,21 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             let key = unlock(&home, &passphrases)?;
             out.sync_report(&home.sync(&key)?);
         }
-        Command::Digest => out.digest(&open(&dir)?.digest()?),
+        Command::Digest { records: false } => out.digest(&open(&dir)?.digest()?),
+        Command::Digest { records: true } => out.records(&open(&dir)?.records_dump()?),
+        Command::Sql { query } => out.query_rows(&Home::query(&dir, clock(), unlocked(&dir)?, &query)?),
+        Command::Log { last } => {
+            let ops = open(&dir)?.operations()?;
+            let skip = last.map_or(0, |n| ops.len().saturating_sub(n));
+            let mut text = String::new();
+            for op in &ops[skip..] {
+                text.push_str(&String::from_utf8_lossy(&op.to_bytes()));
+                text.push('\n');
+            }
+            out.records(&text);
+        }
         Command::Rebuild => {
-            let digest = Home::rebuild(&dir, clock(), |fpr| {
-                passphrases.for_unlock(fpr).map(|(pass, _)| pass).map_err(|e| {
-                    match e.downcast::<countersign_core::Error>() {
-                        Ok(core) => core,
-                        Err(other) => countersign_core::Error::PassphraseUnavailable(format!("{other:#}")),
-                    }
-                })
-            })?;
+            let digest = Home::rebuild(&dir, clock(), unlocked(&dir)?)?;
             out.digest(&digest);
         }
         Command::Verify => {
@@ -533,9 +573,8 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
 }
 
 /// Unlocks the home's key with the passphrase from wherever it is given.
-fn unlock(home: &Home, passphrases: &passphrase::Sources) -> Result<UnlockedKey> {
-    let (pass, _) = passphrases.for_unlock(home.fingerprint())?;
-    Ok(home.unlock(&pass)?)
+fn unlock(home: &Home, _passphrases: &passphrase::Sources) -> Result<&'static UnlockedKey> {
+    unlocked(home.dir())
 }
 
 fn workspace(dir: &Path, command: WorkspaceCommand, passphrases: &passphrase::Sources, out: &Output) -> Result<()> {

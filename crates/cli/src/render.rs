@@ -9,6 +9,7 @@ use countersign_core::home::HomeInfo;
 use countersign_core::partner::{ClaimOutcome, PartnerDetail, PartnerSummary};
 use countersign_core::roster::{Role, RuleSet};
 use countersign_core::scope::Scope;
+use countersign_core::store::QueryRows;
 use countersign_core::sync::{FileIssue, Fork, SyncReport, SyncStatus};
 use countersign_core::verify::VerifyReport;
 use countersign_core::workspace::WorkspaceInfo;
@@ -279,6 +280,39 @@ impl Output {
             }
         }
         self.print(&text);
+    }
+
+    /// Rows of a SQL query: one line per row, values separated by `|` (NULL empty),
+    /// like sqlite3; in JSON, one object per row.
+    pub fn query_rows(&self, result: &QueryRows) {
+        if self.json {
+            let objects: Vec<serde_json::Map<String, serde_json::Value>> = result
+                .rows
+                .iter()
+                .map(|row| result.columns.iter().cloned().zip(row.iter().cloned()).collect())
+                .collect();
+            return self.json(&objects);
+        }
+        let mut text = String::new();
+        for row in &result.rows {
+            let values: Vec<String> = row
+                .iter()
+                .map(|value| match value {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            text.push_str(&values.join("|"));
+            text.push('\n');
+        }
+        self.print(&text);
+    }
+
+    /// The canonical dump of the records: lines of JSON arrays already, so the same
+    /// text with or without `--json`.
+    pub fn records(&self, dump: &str) {
+        self.print(dump);
     }
 
     pub fn partner(&self, partner: &PartnerSummary) {

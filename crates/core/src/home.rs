@@ -14,12 +14,14 @@
 
 use crate::clock::{Clock, Hlc};
 use crate::error::{Error, Result};
+use crate::key::UnlockedKey;
 use crate::key::{Passphrase, SecretKey};
 use crate::operation::{Fingerprint, OpBody, Operation};
 use crate::oplog::OpLog;
 use crate::partner::MemberRef;
 use crate::scope::Scope;
-use crate::store::{StateDigest, Store};
+use crate::store::{LogLines, StateDigest, Store};
+use crate::vault::{StoreKey, STORE_KEY_FILE};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
@@ -170,8 +172,12 @@ impl Home {
             .tempdir_in(parent)
             .map_err(|e| Error::io("create a folder in", parent, e))?;
         write_private(&staging.path().join(KEY_FILE), &key.to_armored()?)?;
-        OpLog::open(&staging.path().join(LOG_FILE))?;
-        Store::open(&staging.path().join(DB_FILE))?;
+        let unlocked = key.unlock(passphrase, now)?;
+        let vault = StoreKey::generate()?;
+        write_private(&staging.path().join(STORE_KEY_FILE), &vault.seal(&unlocked, &key.cert(), now)?)?;
+        let vault = Arc::new(vault);
+        OpLog::open(&staging.path().join(LOG_FILE), vault.clone())?;
+        Store::open(&staging.path().join(DB_FILE), Some(&vault))?;
         write_private(&staging.path().join(HOME_FILE), &home_file_bytes(&file))?;
         if dir.exists() {
             // Checked empty above; a concurrent writer makes this fail, which is right.
@@ -182,16 +188,30 @@ impl Home {
             let _ = fs::remove_dir_all(&staged);
             Error::io("move the new home into", dir, e)
         })?;
-        Self::open(dir, clock)
+        Self::open(dir, clock, &unlocked)
     }
 
-    /// Opens the home in `dir`, catching the database up with the log if a crash
-    /// left it behind.
-    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Home> {
+    /// The secret key of the home in `dir` (still locked): adapters unlock it with the
+    /// member's passphrase, then [`Home::open`] the home with it.
+    pub fn read_key(dir: &Path) -> Result<SecretKey> {
+        read_home_file(dir)?;
+        SecretKey::read(&dir.join(KEY_FILE))
+    }
+
+    /// Opens the home in `dir` with its member's unlocked key (the database and the
+    /// log are encrypted with a store key sealed to it), catching the database up with
+    /// the log if a crash left it behind. A home made before the store was encrypted
+    /// is encrypted now.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>, unlocked: &UnlockedKey) -> Result<Home> {
         let file = read_home_file(dir)?;
         let key = SecretKey::read(&dir.join(KEY_FILE))?;
-        let log = OpLog::open(&dir.join(LOG_FILE))?;
-        let store = Store::open(&dir.join(DB_FILE))?;
+        let now = clock.now();
+        if !dir.join(STORE_KEY_FILE).exists() || dir.join(format!("{LOG_FILE}.sealed")).exists() {
+            encrypt_legacy_home(dir, &key, unlocked, now)?;
+        }
+        let vault = Arc::new(StoreKey::read(dir, unlocked, &key.cert(), now)?);
+        let log = OpLog::open(&dir.join(LOG_FILE), vault.clone())?;
+        let store = Store::open(&dir.join(DB_FILE), Some(&vault))?;
         let mut home = Home { dir: dir.to_owned(), file, key, log, store, clock };
         home.catch_up()?;
         Ok(home)
@@ -201,21 +221,19 @@ impl Home {
     /// replaces the old one and, in a workspace, reads every bundle in the shared
     /// folder again (asking `passphrase` for the key only then). Works on a home whose
     /// database is damaged or missing. Returns the digest.
-    pub fn rebuild(
-        dir: &Path,
-        clock: Arc<dyn Clock>,
-        passphrase: impl FnOnce(&Fingerprint) -> Result<Passphrase>,
-    ) -> Result<StateDigest> {
+    pub fn rebuild(dir: &Path, clock: Arc<dyn Clock>, unlocked: &UnlockedKey) -> Result<StateDigest> {
         read_home_file(dir)?;
+        let key = SecretKey::read(&dir.join(KEY_FILE))?;
         {
             let _lock = lock(dir)?;
-            let log = OpLog::open(&dir.join(LOG_FILE))?;
+            let vault = Arc::new(StoreKey::read(dir, unlocked, &key.cert(), clock.now())?);
+            let log = OpLog::open(&dir.join(LOG_FILE), vault.clone())?;
             let fresh = dir.join(format!("{DB_FILE}.rebuild"));
             remove_db_files(&fresh)?;
             {
-                let mut store = Store::open(&fresh)?;
-                let (ops, end) = log.read_from(0)?;
-                store.apply_local(&ops, Some(end))?;
+                let mut store = Store::open(&fresh, Some(&vault))?;
+                let (ops, starts, end) = log.read_lines_from(0)?;
+                store.apply_local(&ops, Some(LogLines { starts: &starts, end }))?;
                 store.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
             }
             let target = dir.join(DB_FILE);
@@ -223,12 +241,30 @@ impl Home {
             fs::rename(&fresh, &target).map_err(|e| Error::io("replace the database", &target, e))?;
             remove_db_files(&fresh)?;
         }
-        let mut home = Home::open(dir, clock)?;
+        let mut home = Home::open(dir, clock, unlocked)?;
         if home.workspace_link().is_some() {
-            let key = home.unlock(&passphrase(home.fingerprint())?)?;
-            home.read_folder(&key)?;
+            home.read_folder(unlocked)?;
         }
         home.digest()
+    }
+
+    /// Runs a read-only SQL query on the database of the home in `dir` as it stands
+    /// on disk: unlike [`Home::open`], it does not first apply what the log holds
+    /// beyond it, so it shows what a crash left. See [`Store::query_read_only`].
+    pub fn query(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        unlocked: &UnlockedKey,
+        sql: &str,
+    ) -> Result<crate::store::QueryRows> {
+        read_home_file(dir)?;
+        let key = SecretKey::read(&dir.join(KEY_FILE))?;
+        if !dir.join(STORE_KEY_FILE).exists() || dir.join(format!("{LOG_FILE}.sealed")).exists() {
+            // Made before the store was encrypted: opening encrypts it first.
+            drop(Home::open(dir, clock.clone(), unlocked)?);
+        }
+        let vault = StoreKey::read(dir, unlocked, &key.cert(), clock.now())?;
+        Store::open(&dir.join(DB_FILE), Some(&vault))?.query_read_only(sql)
     }
 
     /// Applies what another process (the app, the CLI) appended to the log since.
@@ -244,24 +280,24 @@ impl Home {
         if offset == len {
             return Ok(0);
         }
-        let (ops, end) = self.log.read_from(offset)?;
+        let (ops, starts, end) = self.log.read_lines_from(offset)?;
         if ops.is_empty() {
             // Only a torn last line (a crash's, or an append in progress): nothing to apply.
             return Ok(0);
         }
-        self.store.apply_local(&ops, Some(end))
+        self.store.apply_local(&ops, Some(LogLines { starts: &starts, end }))
     }
 
     /// Rebuilds the records in place, in one transaction: empties them, stores
     /// `governance` as the chain bundles are read under, and re-applies this member's
     /// log. The next folder read brings back everything else.
     pub(crate) fn reset_records(&mut self, governance: &crate::governance::Governance) -> Result<()> {
-        let (ops, end) = self.log.read_from(0)?;
+        let (ops, starts, end) = self.log.read_lines_from(0)?;
         let tx = self.store.transaction()?;
         crate::store::clear_records(&tx)?;
         governance.store(&tx)?;
         let encoded = Operation::encode_all(&ops);
-        crate::store::apply_local_in(&tx, &ops, &encoded, Some(end))?;
+        crate::store::apply_local_in(&tx, &ops, &encoded, Some(LogLines { starts: &starts, end }))?;
         tx.commit()?;
         Ok(())
     }
@@ -294,14 +330,23 @@ impl Home {
             .collect();
         // Encoded once: the log, the operation ids and the outbox share the bytes.
         let encoded = Operation::encode_all(&ops);
-        let end = self.log.append_encoded(&encoded)?;
-        self.store.apply_encoded(&ops, &encoded, Some(end))?;
+        let (starts, end) = self.log.append_encoded(&encoded)?;
+        self.store.apply_encoded(&ops, &encoded, Some(LogLines { starts: &starts, end }))?;
         Ok(ops)
     }
 
     /// The state digest of the records.
     pub fn digest(&self) -> Result<StateDigest> {
         self.store.digest()
+    }
+
+    /// The records as the digest covers them (docs/bundle-format.md 1.5), one line per
+    /// row: what two members diff when their digests differ, and what shows a home
+    /// holds no trace of a record, now that its files are ciphertext.
+    pub fn records_dump(&self) -> Result<String> {
+        let mut out = Vec::new();
+        self.store.dump(|line| out.extend_from_slice(line))?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
     }
 
     /// Every operation in the log, oldest first.
@@ -471,9 +516,99 @@ pub(crate) fn split_user_id(uid: &str) -> (Option<String>, Option<String>) {
     }
 }
 
+/// Encrypts a home made before the store was: a new store key, the log's lines sealed
+/// with it, and the plaintext database removed, to be recreated from the log on open
+/// and from the folder at the next sync. Both new files are written beside the old
+/// ones and renamed into place, the key first; an interrupted run is finished (or, if
+/// the key was not yet in place, started again) by the next open.
+fn encrypt_legacy_home(dir: &Path, key: &SecretKey, unlocked: &UnlockedKey, now: DateTime<Utc>) -> Result<()> {
+    let _lock = lock(dir)?;
+    let (log_path, key_path) = (dir.join(LOG_FILE), dir.join(STORE_KEY_FILE));
+    let staged_log = dir.join(format!("{LOG_FILE}.sealed"));
+    let staged_key = dir.join(format!("{STORE_KEY_FILE}.new"));
+    if !key_path.exists() {
+        for stale in [&staged_log, &staged_key] {
+            let _ = fs::remove_file(stale);
+        }
+        let vault = StoreKey::generate()?;
+        let plain = fs::read(&log_path).or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            _ => Err(Error::io("read", &log_path, e)),
+        })?;
+        let mut sealed = Vec::with_capacity(plain.len() * 4 / 3);
+        for line in plain.split_inclusive(|&b| b == b'\n').filter(|l| l.ends_with(b"\n")) {
+            sealed.extend_from_slice(&vault.seal_line(&line[..line.len() - 1])?);
+            sealed.push(b'\n');
+        }
+        write_private(&staged_log, &sealed)?;
+        write_private(&staged_key, &vault.seal(unlocked, &key.cert(), now)?)?;
+        fs::rename(&staged_key, &key_path).map_err(|e| Error::io("put in place", &key_path, e))?;
+    }
+    if staged_log.exists() {
+        fs::rename(&staged_log, &log_path).map_err(|e| Error::io("replace the operation log", &log_path, e))?;
+        remove_db_files(&dir.join(DB_FILE))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FixedClock;
+
+    /// Whether any file under `dir` holds `needle`.
+    fn found_in_files(dir: &Path, needle: &[u8]) -> bool {
+        fs::read_dir(dir).unwrap().flatten().any(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                found_in_files(&path, needle)
+            } else {
+                fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle)
+            }
+        })
+    }
+
+    /// A home from before the store was encrypted (a plaintext log and database) is
+    /// encrypted when it is first opened, and keeps every record.
+    #[test]
+    fn a_home_made_before_the_store_was_encrypted_is_encrypted_on_first_open_and_keeps_its_records() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("demo");
+        let clock = Arc::new(FixedClock::at_date(2026, 11, 20));
+        let home = crate::demo::create(&dir, clock.clone()).unwrap();
+        let unlocked = home.unlock(&Passphrase::from(crate::demo::DEMO_PASSPHRASE)).unwrap();
+        let digest = home.digest().unwrap();
+        let ops = home.operations().unwrap();
+        let partner = home.db().query_row("SELECT name FROM partners LIMIT 1", [], |r| r.get::<_, String>(0)).unwrap();
+        let folder = home.workspace_link().unwrap().folder.clone();
+        drop(home);
+
+        // The home as the previous version left it.
+        let plain: Vec<u8> =
+            Operation::encode_all(&ops).iter().flat_map(|line| [line.as_slice(), b"\n"].concat()).collect();
+        fs::write(dir.join(LOG_FILE), &plain).unwrap();
+        fs::remove_file(dir.join(STORE_KEY_FILE)).unwrap();
+        remove_db_files(&dir.join(DB_FILE)).unwrap();
+        Store::open(&dir.join(DB_FILE), None).unwrap().apply_local(&ops, None).unwrap();
+        assert!(found_in_files(&dir, partner.as_bytes()), "the legacy home holds its records in the clear");
+
+        let mut home = Home::open(&dir, clock, &unlocked).unwrap();
+        home.read_folder(&unlocked).unwrap();
+        assert_eq!(home.digest().unwrap(), digest);
+        assert_eq!(home.operations().unwrap(), ops);
+        drop(home);
+        assert!(dir.join(STORE_KEY_FILE).exists());
+        assert!(
+            !dir.join(format!("{LOG_FILE}.sealed")).exists() && !dir.join(format!("{STORE_KEY_FILE}.new")).exists()
+        );
+        // The demo's sample export for trying the importer (public demo data) is the
+        // only file the demo adds; a member's home has none.
+        fs::remove_file(dir.join("demo-opencollective.csv")).unwrap();
+        for needle in [partner.as_bytes(), b"\"author\"", b"SQLite format 3"] {
+            assert!(!found_in_files(&dir, needle), "{:?} in the home", String::from_utf8_lossy(needle));
+            assert!(!found_in_files(&folder, needle), "{:?} in the folder", String::from_utf8_lossy(needle));
+        }
+    }
 
     #[test]
     fn user_ids_split_into_name_and_email() {

@@ -77,6 +77,7 @@ pub mod scope;
 pub mod share;
 pub mod store;
 pub mod sync;
+pub mod vault;
 pub mod verify;
 pub mod workspace;
 

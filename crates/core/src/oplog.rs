@@ -1,5 +1,6 @@
 //! The operation log: the operations this member made on this device, append-only, one
-//! canonical operation per line. The database is derived from it and, in a workspace,
+//! canonical operation per line, each line sealed with the home's store key
+//! ([`crate::vault`]). The database is derived from it and, in a workspace,
 //! from the bundles in the shared folder; both together rebuild it.
 //!
 //! Crash safety: operations are appended and flushed to disk before they are applied
@@ -12,19 +13,22 @@
 
 use crate::error::{Error, Result};
 use crate::operation::Operation;
+use crate::vault::StoreKey;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The append-only log of a home.
 pub struct OpLog {
     path: PathBuf,
+    key: Arc<StoreKey>,
 }
 
 impl OpLog {
     /// Opens the log at `path`, creating it if missing. A torn last line is left for
     /// the next append to cut off (see the module documentation).
-    pub fn open(path: &Path) -> Result<OpLog> {
+    pub fn open(path: &Path, key: Arc<StoreKey>) -> Result<OpLog> {
         OpenOptions::new()
             .read(true)
             .write(true)
@@ -32,7 +36,7 @@ impl OpLog {
             .truncate(false)
             .open(path)
             .map_err(|e| Error::io("open the operation log", path, e))?;
-        Ok(OpLog { path: path.to_owned() })
+        Ok(OpLog { path: path.to_owned(), key })
     }
 
     fn io(&self, action: &'static str, e: std::io::Error) -> Error {
@@ -57,8 +61,9 @@ impl OpLog {
         Ok(self.len()? == 0)
     }
 
-    /// Appends operations and flushes them to disk. Returns the log's new length.
-    pub fn append(&self, ops: &[Operation]) -> Result<u64> {
+    /// Appends operations and flushes them to disk. Returns where each line starts and
+    /// the log's new length.
+    pub fn append(&self, ops: &[Operation]) -> Result<(Vec<u64>, u64)> {
         let encoded = Operation::encode_all(ops);
         self.append_encoded(&encoded)
     }
@@ -66,32 +71,47 @@ impl OpLog {
     /// Appends operations given as their canonical bytes; see [`OpLog::append`]. The
     /// caller holds the home's lock: a torn last line can then only be left by a crash,
     /// and is cut off first.
-    pub fn append_encoded(&self, encoded: &[Vec<u8>]) -> Result<u64> {
-        let mut buf = Vec::with_capacity(encoded.iter().map(|b| b.len() + 1).sum());
+    pub fn append_encoded(&self, encoded: &[Vec<u8>]) -> Result<(Vec<u64>, u64)> {
+        let mut buf = Vec::with_capacity(encoded.iter().map(|b| b.len() * 4 / 3 + 40).sum());
+        let mut starts = Vec::with_capacity(encoded.len());
         for bytes in encoded {
-            buf.extend_from_slice(bytes);
+            starts.push(buf.len() as u64);
+            buf.extend_from_slice(&self.key.seal_line(bytes)?);
             buf.push(b'\n');
         }
         let mut file = OpenOptions::new().read(true).append(true).open(&self.path).map_err(|e| self.io("write", e))?;
         let len = file.metadata().map_err(|e| self.io("read", e))?.len();
+        let mut at = len;
         if len > 0 {
-            let complete = last_newline_end(&mut file, len).map_err(|e| self.io("read", e))?;
-            if complete < len {
-                file.set_len(complete).map_err(|e| self.io("repair", e))?;
+            at = last_newline_end(&mut file, len).map_err(|e| self.io("read", e))?;
+            if at < len {
+                file.set_len(at).map_err(|e| self.io("repair", e))?;
                 file.sync_all().map_err(|e| self.io("repair", e))?;
             }
         }
         file.write_all(&buf).map_err(|e| self.io("write", e))?;
         file.sync_data().map_err(|e| self.io("write", e))?;
-        self.len()
+        Ok((starts.into_iter().map(|s| s + at).collect(), at + buf.len() as u64))
+    }
+
+    /// The canonical bytes of one line as stored (without its newline), or `None` when
+    /// it does not open with this home's key.
+    pub(crate) fn open_line(&self, line: &[u8]) -> Option<Vec<u8>> {
+        self.key.open_line(line)
     }
 
     /// Reads the operations from byte `offset` to the end. Returns them and the end offset.
     pub fn read_from(&self, offset: u64) -> Result<(Vec<Operation>, u64)> {
+        self.read_lines_from(offset).map(|(ops, _, end)| (ops, end))
+    }
+
+    /// [`OpLog::read_from`], with where each operation's line starts.
+    pub fn read_lines_from(&self, offset: u64) -> Result<(Vec<Operation>, Vec<u64>, u64)> {
         let mut file = File::open(&self.path).map_err(|e| self.io("read", e))?;
         file.seek(SeekFrom::Start(offset)).map_err(|e| self.io("read", e))?;
         let mut reader = BufReader::new(file);
         let mut ops = Vec::new();
+        let mut starts = Vec::new();
         let mut line = Vec::new();
         let mut end = offset;
         let mut number = 0;
@@ -102,15 +122,16 @@ impl OpLog {
                 break;
             }
             number += 1;
-            let op = Operation::from_bytes(&line[..line.len() - 1]).map_err(|e| Error::LogDamaged {
-                path: self.path.clone(),
-                line: number,
-                detail: e.to_string(),
+            let damaged = |detail: String| Error::LogDamaged { path: self.path.clone(), line: number, detail };
+            let plain = self.key.open_line(&line[..line.len() - 1]).ok_or_else(|| {
+                damaged("the line does not open with this home's key (changed, or from another home)".into())
             })?;
+            let op = Operation::from_bytes(&plain).map_err(|e| damaged(e.to_string()))?;
             ops.push(op);
+            starts.push(end);
             end += read as u64;
         }
-        Ok((ops, end))
+        Ok((ops, starts, end))
     }
 }
 
@@ -135,7 +156,12 @@ impl OpLog {
             }
             if offsets.contains(&at) {
                 line.pop();
-                found.insert(at, std::mem::take(&mut line));
+                let plain = self.key.open_line(&line).ok_or_else(|| Error::LogDamaged {
+                    path: self.path.clone(),
+                    line: 0,
+                    detail: format!("the line at byte {at} does not open with this home's key"),
+                })?;
+                found.insert(at, plain);
             }
             at += read as u64;
         }
@@ -184,9 +210,11 @@ mod tests {
     #[test]
     fn appended_operations_read_back_from_any_offset() {
         let dir = tempfile::tempdir().unwrap();
-        let log = OpLog::open(&dir.path().join("ops")).unwrap();
-        let middle = log.append(&[op(1), op(2)]).unwrap();
-        let end = log.append(&[op(3)]).unwrap();
+        let log = OpLog::open(&dir.path().join("ops"), Arc::new(crate::vault::test_key())).unwrap();
+        let (starts, middle) = log.append(&[op(1), op(2)]).unwrap();
+        let (_, end) = log.append(&[op(3)]).unwrap();
+        assert_eq!(starts[0], 0);
+        assert_eq!(log.read_lines_from(0).unwrap().1[..2], starts[..]);
         assert_eq!(log.read_from(0).unwrap(), (vec![op(1), op(2), op(3)], end));
         assert_eq!(log.read_from(middle).unwrap(), (vec![op(3)], end));
     }
@@ -195,14 +223,15 @@ mod tests {
     fn a_torn_last_line_is_ignored_and_cut_off_by_the_next_append() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ops");
-        let end = OpLog::open(&path).unwrap().append(&[op(1)]).unwrap();
+        let (_, end) = OpLog::open(&path, Arc::new(crate::vault::test_key())).unwrap().append(&[op(1)]).unwrap();
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(b"{\"author\":\"01").unwrap();
-        let log = OpLog::open(&path).unwrap();
+        let log = OpLog::open(&path, Arc::new(crate::vault::test_key())).unwrap();
         assert_eq!(log.read_from(0).unwrap(), (vec![op(1)], end));
-        let after = log.append(&[op(2)]).unwrap();
+        let (starts, after) = log.append(&[op(2)]).unwrap();
+        assert_eq!(starts, vec![end], "the torn line was cut off before the append");
         assert_eq!(log.read_from(0).unwrap(), (vec![op(1), op(2)], after));
-        assert_eq!(after, end + op(2).to_bytes().len() as u64 + 1);
+        assert_eq!(after, log.len().unwrap());
     }
 
     /// Regression (found while testing crash safety): opening the log while another
@@ -213,24 +242,36 @@ mod tests {
     fn opening_the_log_leaves_an_append_in_progress_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ops");
-        let writer = OpLog::open(&path).unwrap();
-        let end = writer.append(&[op(1)]).unwrap();
+        let key = Arc::new(crate::vault::test_key());
+        let writer = OpLog::open(&path, key.clone()).unwrap();
+        let (_, end) = writer.append(&[op(1)]).unwrap();
         // The writer's next line, half written when another process opens the log.
-        let line = [op(2).to_bytes(), b"\n".to_vec()].concat();
+        let line = [key.seal_line(&op(2).to_bytes()).unwrap(), b"\n".to_vec()].concat();
         let (first, rest) = line.split_at(line.len() / 2);
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(first).unwrap();
-        let reader = OpLog::open(&path).unwrap();
+        let reader = OpLog::open(&path, key).unwrap();
         assert_eq!(reader.read_from(0).unwrap(), (vec![op(1)], end), "readers see complete lines only");
         file.write_all(rest).unwrap();
         assert_eq!(reader.read_from(0).unwrap().0, vec![op(1), op(2)], "the append in progress survived");
     }
 
     #[test]
+    fn the_log_on_disk_is_ciphertext() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ops");
+        OpLog::open(&path, Arc::new(crate::vault::test_key())).unwrap().append(&[op(1)]).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.windows(7).any(|w| w == b"partner") && !bytes.windows(6).any(|w| w == b"author"));
+        let other = OpLog::open(&path, Arc::new(crate::vault::StoreKey::generate().unwrap())).unwrap();
+        assert!(matches!(other.read_from(0), Err(Error::LogDamaged { line: 1, .. })));
+    }
+
+    #[test]
     fn a_damaged_line_names_its_number() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ops");
-        let log = OpLog::open(&path).unwrap();
+        let log = OpLog::open(&path, Arc::new(crate::vault::test_key())).unwrap();
         log.append(&[op(1)]).unwrap();
         std::fs::write(&path, [std::fs::read(&path).unwrap(), b"garbage\n".to_vec()].concat()).unwrap();
         assert!(matches!(log.read_from(0), Err(Error::LogDamaged { line: 2, .. })));

@@ -10,6 +10,7 @@ use crate::clock::Hlc;
 use crate::error::{Error, Result};
 use crate::operation::{OpBody, OpId, Operation};
 use crate::partner;
+use crate::vault::StoreKey;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
@@ -136,6 +137,32 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// A hex SHA-256 over a canonical dump of every record: equal digests, equal records.
 pub type StateDigest = String;
 
+/// What SQLCipher needs before the first read: the key, and the page size, which an
+/// encrypted database cannot store in its (encrypted) header. 16 KiB pages suit the
+/// wide transaction rows (fewer splits on import).
+fn key_pragmas(key: &StoreKey) -> String {
+    // SQLCipher writes its own diagnostics (a wrong key's "hmac check failed") to
+    // stderr by default; the errors returned here already say what happened and what
+    // to do, so its log is switched off.
+    format!("PRAGMA cipher_log_level = NONE; PRAGMA key = {}; PRAGMA cipher_page_size = 16384;", key.sqlcipher_key())
+}
+
+/// Where operations applied from the home's log stand in it: each line's start, and
+/// the log's end (how far the database has caught up).
+#[derive(Debug, Clone, Copy)]
+pub struct LogLines<'a> {
+    pub starts: &'a [u64],
+    pub end: u64,
+}
+
+/// The result of [`Store::query_read_only`]: column names, and rows of values in the
+/// same order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryRows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
 /// The SQLite database of a home.
 pub struct Store {
     conn: Connection,
@@ -143,12 +170,20 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if missing) the database at `path` and brings its schema up to
+    /// Opens (creating if missing) the database at `path`, encrypted with `key`
+    /// (SQLCipher; `None` only for databases in memory), and brings its schema up to
     /// date. Refuses a database from a newer version and reports a damaged file.
-    pub fn open(path: &Path) -> Result<Store> {
+    pub fn open(path: &Path, key: Option<&StoreKey>) -> Result<Store> {
         let damaged = |e: rusqlite::Error| Error::DatabaseDamaged { path: path.to_owned(), detail: e.to_string() };
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(damaged)?;
+        #[cfg(feature = "unencrypted-store")]
+        let key: Option<&StoreKey> = key.and(None);
+        let encrypted = key.is_some();
+        if let Some(key) = key {
+            // Before anything else reads the file; a wrong key shows at the first read.
+            conn.execute_batch(&key_pragmas(key)).map_err(damaged)?;
+        }
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(damaged)?;
         if version > SCHEMA_VERSION {
             return Err(Error::NewerVersion {
@@ -158,7 +193,7 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        if version == 0 {
+        if version == 0 && !encrypted {
             // A new database: larger pages suit the wide transaction rows (fewer
             // splits on import). Only takes effect before the first table exists.
             conn.execute_batch("PRAGMA page_size = 16384;").map_err(damaged)?;
@@ -199,16 +234,21 @@ impl Store {
     /// Applies operations from this home's own log in one transaction and records
     /// `log_offset` (how far into the log the database has caught up). Own operations
     /// not yet seen in a bundle are queued in the outbox. Returns how many were given.
-    pub fn apply_local(&mut self, ops: &[Operation], log_offset: Option<u64>) -> Result<usize> {
+    pub fn apply_local(&mut self, ops: &[Operation], log: Option<LogLines<'_>>) -> Result<usize> {
         let encoded = Operation::encode_all(ops);
-        self.apply_encoded(ops, &encoded, log_offset)
+        self.apply_encoded(ops, &encoded, log)
     }
 
     /// [`Store::apply_local`] with each operation's canonical bytes already at hand
     /// (`encoded[i]` is `ops[i].to_bytes()`): large imports encode once.
-    pub fn apply_encoded(&mut self, ops: &[Operation], encoded: &[Vec<u8>], log_offset: Option<u64>) -> Result<usize> {
+    pub fn apply_encoded(
+        &mut self,
+        ops: &[Operation],
+        encoded: &[Vec<u8>],
+        log: Option<LogLines<'_>>,
+    ) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        apply_local_in(&tx, ops, encoded, log_offset)?;
+        apply_local_in(&tx, ops, encoded, log)?;
         tx.commit()?;
         Ok(ops.len())
     }
@@ -235,6 +275,40 @@ impl Store {
         let mut hasher = Sha256::new();
         self.dump(|line| hasher.update(line))?;
         Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// Runs one read-only SQL statement and returns its columns and rows, values as
+    /// JSON (BLOBs as hex). For treasurers and auditors who queried
+    /// the database with `sqlite3` before it was encrypted. Anything that would write
+    /// is refused.
+    pub fn query_read_only(&self, sql: &str) -> Result<QueryRows> {
+        use serde_json::Value;
+        let refused = |reason: String| Error::invalid("SQL query", sql, reason);
+        let mut stmt =
+            self.conn.prepare(sql).map_err(|e| refused(format!("one SQL statement that SQLite accepts ({e})")))?;
+        if !stmt.readonly() {
+            return Err(refused(
+                "a statement that only reads (SELECT …); the records change only through countersign's commands".into(),
+            ));
+        }
+        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_string).collect();
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut values = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                values.push(match row.get_ref(i)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(n) => Value::from(n),
+                    ValueRef::Real(x) => Value::from(x),
+                    ValueRef::Text(text) => Value::from(String::from_utf8_lossy(text).into_owned()),
+                    ValueRef::Blob(bytes) => Value::from(hex::encode(bytes)),
+                });
+            }
+            out.push(values);
+        }
+        drop(rows);
+        Ok(QueryRows { columns, rows: out })
     }
 
     /// Feeds the canonical dump of every record to `sink`, one line (with its final
@@ -272,7 +346,7 @@ pub(crate) fn apply_local_in(
     tx: &Transaction<'_>,
     ops: &[Operation],
     encoded: &[Vec<u8>],
-    log_offset: Option<u64>,
+    log: Option<LogLines<'_>>,
 ) -> Result<()> {
     let ids: Vec<OpId> = encoded.iter().map(|bytes| OpId::of_canonical(bytes)).collect();
     apply_ops(tx, ops, &ids)?;
@@ -280,23 +354,17 @@ pub(crate) fn apply_local_in(
         "INSERT OR IGNORE INTO outbox (id, hlc_ms, hlc_n, op, log_at)
          SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM bundled_ops WHERE id = ?1)",
     )?;
-    // With the log's end given, `ops` are the log's last lines: each waits as the
-    // offset where its line starts.
-    let mut line_at = log_offset.map(|end| end - encoded.iter().map(|b| b.len() as u64 + 1).sum::<u64>());
-    for ((op, id), bytes) in ops.iter().zip(&ids).zip(encoded) {
-        match line_at {
-            Some(at) => {
-                queue.execute(params![id.0, op.hlc.ms, op.hlc.n, &[] as &[u8], at as i64])?;
-                line_at = Some(at + bytes.len() as u64 + 1);
-            }
-            None => {
-                queue.execute(params![id.0, op.hlc.ms, op.hlc.n, bytes, None::<i64>])?;
-            }
-        }
+    // With the log's lines given, each operation waits as the offset where its line
+    // starts (the log holds it; the outbox need not).
+    for (i, ((op, id), bytes)) in ops.iter().zip(&ids).zip(encoded).enumerate() {
+        match log.and_then(|l| l.starts.get(i)) {
+            Some(at) => queue.execute(params![id.0, op.hlc.ms, op.hlc.n, &[] as &[u8], *at as i64])?,
+            None => queue.execute(params![id.0, op.hlc.ms, op.hlc.n, bytes, None::<i64>])?,
+        };
     }
     drop(queue);
-    if let Some(offset) = log_offset {
-        write_meta(tx, "log_offset", &offset.to_string())?;
+    if let Some(log) = log {
+        write_meta(tx, "log_offset", &log.end.to_string())?;
     }
     Ok(())
 }
@@ -427,13 +495,29 @@ mod tests {
     use proptest::prelude::*;
 
     fn memory() -> Store {
-        Store::open(Path::new(":memory:")).unwrap()
+        Store::open(Path::new(":memory:"), None).unwrap()
     }
 
     fn dump_text(store: &Store) -> String {
         let mut out = Vec::new();
         store.dump(|line| out.extend_from_slice(line)).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_read_only_query_returns_columns_in_order_and_a_write_is_refused() {
+        let store = memory();
+        let result = store.query_read_only("SELECT 2 AS b, 'x' AS a, NULL AS c, x'00ff' AS d").unwrap();
+        assert_eq!(result.columns, ["b", "a", "c", "d"]);
+        assert_eq!(result.rows, vec![vec![2.into(), "x".into(), serde_json::Value::Null, "00ff".into()]]);
+        let count = store.query_read_only("SELECT count(*) FROM partners").unwrap();
+        assert_eq!(count.rows, vec![vec![serde_json::Value::from(0)]]);
+        for sql in ["DELETE FROM partners", "UPDATE meta SET value = '0'", "DROP TABLE partners"] {
+            let e = store.query_read_only(sql).unwrap_err().to_string();
+            assert!(e.contains("only reads"), "{sql}: {e}");
+        }
+        let e = store.query_read_only("SELEKT 1").unwrap_err().to_string();
+        assert!(e.contains("syntax error"), "{e}");
     }
 
     const AUTHORS: [&str; 3] = [
@@ -578,11 +662,32 @@ mod tests {
     fn a_database_from_a_newer_version_is_refused_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.sqlite");
-        drop(Store::open(&path).unwrap());
-        Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
-        let err = Store::open(&path).err().unwrap();
+        let key = crate::vault::test_key();
+        drop(Store::open(&path, Some(&key)).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&key_pragmas(&key)).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        drop(conn);
+        let err = Store::open(&path, Some(&key)).err().unwrap();
         assert!(matches!(err, Error::NewerVersion { found, .. } if found == SCHEMA_VERSION + 1), "{err}");
         assert!(err.to_string().contains("update Countersign"));
+    }
+
+    #[test]
+    fn the_database_on_disk_is_ciphertext_and_opens_only_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let key = crate::vault::test_key();
+        let store = Store::open(&path, Some(&key)).unwrap();
+        store.conn().execute("INSERT INTO meta (key, value) VALUES ('probe', 'Nimbus Quantum')", []).unwrap();
+        store.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        drop(store);
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.windows(14).any(|w| w == b"Nimbus Quantum") && !bytes.starts_with(b"SQLite format 3"));
+        let other = crate::vault::StoreKey::generate().unwrap();
+        assert!(matches!(Store::open(&path, Some(&other)), Err(Error::DatabaseDamaged { .. })));
+        assert!(Store::open(&path, None).is_err());
+        assert!(Store::open(&path, Some(&key)).is_ok());
     }
 
     #[test]
@@ -590,7 +695,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.sqlite");
         std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
-        let err = Store::open(&path).err().unwrap();
+        let err = Store::open(&path, Some(&crate::vault::test_key())).err().unwrap();
         assert!(matches!(err, Error::DatabaseDamaged { .. }), "{err}");
         assert!(err.to_string().contains("countersign rebuild"));
     }

@@ -153,7 +153,12 @@ impl Home {
                 break;
             }
             number += 1;
-            let bytes = &line[..line.len() - 1];
+            let Some(plain) = self.log().open_line(&line[..line.len() - 1]) else {
+                damaged.push(format!("line {number} (it does not open with this home's key)"));
+                offset += read as u64;
+                continue;
+            };
+            let bytes = plain.as_slice();
             match Operation::from_bytes(bytes) {
                 Ok(op) => {
                     if &op.author != self.fingerprint() {
@@ -379,7 +384,7 @@ impl Home {
             .map_err(|e| Error::io("create a folder in", self.dir(), e))?;
         let home_dir = temp.path().join("home");
         fs::create_dir(&home_dir).map_err(|e| Error::io("create the folder", &home_dir, e))?;
-        for name in ["key.asc", LOG_FILE] {
+        for name in ["key.asc", crate::vault::STORE_KEY_FILE, LOG_FILE] {
             let from = self.dir().join(name);
             fs::copy(&from, home_dir.join(name)).map_err(|e| Error::io("copy", &from, e))?;
         }
@@ -404,7 +409,7 @@ impl Home {
         // Opening the copy replays the whole log into a new database; the folder read
         // then opens and checks every bundle as sync does.
         let clock = Arc::new(FixedClock::new(self.clock().now(), 0));
-        let mut rebuilt = Home::open(&home_dir, clock)?;
+        let mut rebuilt = Home::open(&home_dir, clock, key)?;
         let mut own_in_bundles = 0u64;
         if rebuilt.workspace_link().is_some() {
             let read = rebuilt.read_folder(key)?;
@@ -654,8 +659,8 @@ mod tests {
         (home, key)
     }
 
-    fn reopen(dir: &Path) -> Home {
-        Home::open(dir, Arc::new(FixedClock::at_date(2026, 11, 21))).expect("open")
+    fn reopen(dir: &Path, key: &UnlockedKey) -> Home {
+        Home::open(dir, Arc::new(FixedClock::at_date(2026, 11, 21)), key).expect("open")
     }
 
     /// The checks that found something, in order.
@@ -784,7 +789,7 @@ mod tests {
         let before = tmp.path().join("before.sqlite");
         fs::copy(&db, &before).unwrap();
 
-        let mut home = reopen(&dir);
+        let mut home = reopen(&dir, &key);
         let written = home.sync(&key).unwrap().written;
         assert_eq!(written.len(), 1);
         drop(home);
@@ -794,7 +799,7 @@ mod tests {
         }
         fs::copy(&before, &db).unwrap();
 
-        let mut home = reopen(&dir);
+        let mut home = reopen(&dir, &key);
         let report = home.verify(&key).unwrap();
         assert!(report.ok, "{report:#?}");
         assert_eq!(report.pending, 1);

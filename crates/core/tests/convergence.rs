@@ -166,7 +166,7 @@ impl Reader {
         let (shuffled, cuts) = order.new_tree(runner).unwrap().current();
         restore_dir(&self.template, &self.dir);
         restore_dir(&self.empty_folder_ws, &self.folder_ws);
-        let mut home = Home::open(&self.dir, clock.clone()).unwrap();
+        let mut home = Home::open(&self.dir, clock.clone(), &self.key).unwrap();
         let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c * shuffled.len() / 100).collect();
         cuts.push(shuffled.len());
         cuts.sort();

@@ -126,7 +126,7 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     let baseline = root.path().join("carol-baseline");
     drop(carol.home);
     copy_dir(&carol_dir, &baseline);
-    let mut carol = Member { home: Home::open(&carol_dir, clock.clone()).unwrap(), key: carol.key };
+    let mut carol = Member { home: Home::open(&carol_dir, clock.clone(), &carol.key).unwrap(), key: carol.key };
     let honest = carol.sync();
     let honest_files: Vec<&str> = honest.applied.iter().map(|b| b.file.as_str()).collect();
     assert_eq!(honest_files.len(), 2, "{honest_files:?}");
@@ -317,7 +317,7 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
             fs::write(path, bytes).unwrap();
         }
         restore_dir(&baseline, &carol_dir);
-        let mut reader = Home::open(&carol_dir, clock.clone()).unwrap();
+        let mut reader = Home::open(&carol_dir, clock.clone(), &carol_key).unwrap();
         let report = reader.sync(&carol_key).unwrap();
         let entry = counts.entry(variant.category).or_default();
         entry[0] += 1;

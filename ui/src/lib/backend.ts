@@ -123,6 +123,15 @@ export function unlock(passphrase: string, remember: boolean): Promise<Session> 
   return call<Session>("unlock", { passphrase, remember });
 }
 
+/**
+ * Opens the member's home when it started locked (`home-locked`: its records are
+ * encrypted with their key and no passphrase was at hand); `remember` keeps the
+ * passphrase in the OS keyring for the next start.
+ */
+export function unlockHome(passphrase: string, remember: boolean): Promise<Session> {
+  return call<Session>("unlock_home", { passphrase, remember });
+}
+
 /** Stores the passphrase in the OS keyring (checked first). */
 export function rememberPassphrase(passphrase: string): Promise<Session> {
   return call<Session>("remember_passphrase", { passphrase });
