@@ -129,6 +129,13 @@ cs sync
 workspace=$(ls "$shared")
 fs workspace join --folder "$shared" --workspace "$workspace"
 fs sync
+# Grace's key has a passphrase of its own, which the app is not given: her home opens
+# locked and asks for it.
+grace="$work/grace"
+grace_passphrase="grace's own passphrase"
+gs() { COUNTERSIGN_PASSPHRASE="$grace_passphrase" timeout 60 "$cli" --home "$grace" "$@" >>"$work/cli.log" 2>&1; }
+gs init --name "Grace Locked" --email grace@example.org
+gs partner add "Harbour Lights Trust" --kind community --stage partner
 
 # --- a display and the WebDriver server ------------------------------------------
 step "starting Xvfb"
@@ -165,6 +172,7 @@ E2E_WEBDRIVER_URL="http://127.0.0.1:$port" \
   E2E_CLI_BIN="$cli" \
   E2E_WORK="$work" \
   E2E_MEMBER="$member" \
+  E2E_GRACE_PASSPHRASE="$grace_passphrase" \
   E2E_PARTNERS="$names" \
   E2E_SEARCH="$search" \
   E2E_SEARCH_MATCHES="$search_matches" \

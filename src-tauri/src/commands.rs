@@ -5,7 +5,7 @@
 //! Every command runs on a blocking worker thread, never on the window's thread, so a
 //! long import or sync leaves the window responsive (progress arrives over a channel).
 
-use crate::startup::{open_home, Locations};
+use crate::startup::{locked, open_home, Locations};
 use crate::watch::FolderWatch;
 use countersign_core::decision::{
     DecisionDetail, DecisionFilter, DecisionSummary, ExportReport, NewDecision, RosterChange,
@@ -84,12 +84,25 @@ impl App {
             keyring,
             watch: Mutex::new(None),
         };
-        match open_home(&app.at, app.clock.clone(), &|fpr| app.stored_passphrase(fpr)) {
+        match app.open_unattended() {
             Ok(home) => *lock(&app.home) = Some(home),
             Err(e) if e.code == "home-locked" => {}
             Err(e) => eprintln!("countersign-desktop: could not open the home ({}): {}", e.code, e.message),
         }
         app
+    }
+
+    /// Opens the home with the passphrase at hand, never asking. One that does not
+    /// open it (the keyring kept it before the member changed it) leaves the home
+    /// locked, for the member to type, rather than failing.
+    fn open_unattended(&self) -> Reply<Home> {
+        open_home(&self.at, self.clock.clone(), &|fpr| self.stored_passphrase(fpr)).map_err(|e| {
+            if e.code == "wrong-passphrase" {
+                locked()
+            } else {
+                e
+            }
+        })
     }
 
     /// The passphrase that opens the home without asking: the OS keyring's, or
@@ -107,7 +120,7 @@ impl App {
         let mut slot = lock(&self.home);
         let home = match &mut *slot {
             Some(home) => home,
-            empty => empty.insert(open_home(&self.at, self.clock.clone(), &|fpr| self.stored_passphrase(fpr))?),
+            empty => empty.insert(self.open_unattended()?),
         };
         f(home)
     }
@@ -295,18 +308,16 @@ pub async fn unlock(app: AppHandle, passphrase: String, remember: bool) -> Reply
 }
 
 /// Opens the member's home, locked at start because no passphrase was at hand (its
-/// records are encrypted with their key); with `remember`, the OS keyring keeps the
-/// passphrase for the next start.
+/// records are encrypted with their key), and keeps the key unlocked for sync as
+/// `unlock` does, so the member types it once; with `remember`, the OS keyring keeps
+/// the passphrase for the next start.
 #[tauri::command]
 pub async fn unlock_home(app: AppHandle, passphrase: String, remember: bool) -> Reply<Session> {
     let handle = app.clone();
     let session = run_app(app, move |state| {
-        let passphrase = Passphrase::from(passphrase);
-        state.open_locked(&passphrase)?;
+        state.open_locked(&Passphrase::from(passphrase.clone()))?;
         state.with(|home| {
-            if remember {
-                state.remember(home, &passphrase)?;
-            }
+            state.with_run_key(home, Some(passphrase), remember, "Unlocking", |_, _| Ok(()))?;
             state.session(home)
         })
     })

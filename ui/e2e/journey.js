@@ -5,6 +5,7 @@
 //   E2E_WEBDRIVER_URL  tauri-driver's address          E2E_DESKTOP_BIN  the app
 //   E2E_CLI_BIN        the countersign CLI              E2E_WORK         homes and folders
 //   E2E_SCREENSHOTS    where screenshots go             COUNTERSIGN_PASSPHRASE  every seeded key's
+//   E2E_GRACE_PASSPHRASE  the one key seeded with a passphrase of its own (homes.grace)
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -28,10 +29,17 @@ export const homes = {
   get frank() {
     return join(work(), "frank");
   },
+  /** Her key's passphrase is E2E_GRACE_PASSPHRASE, not the one the app is given. */
+  get grace() {
+    return join(work(), "grace");
+  },
 };
 
-/** Starts the real app on `home` (its own window, its own process). */
-export async function startApp(home) {
+/**
+ * Starts the real app on `home` (its own window, its own process); `ready` says when
+ * it is up (by default, once the places are listed).
+ */
+export async function startApp(home, { ready = (session) => session.byText("nav button", "Home") } = {}) {
   const application = env("E2E_DESKTOP_BIN");
   const session = await Session.start(
     env("E2E_WEBDRIVER_URL"),
@@ -39,8 +47,7 @@ export async function startApp(home) {
     { timeoutMs: 90_000 },
   );
   try {
-    // The frame is up once the places are listed.
-    await waitFor("the app to open the home", () => session.byText("nav button", "Home"), { timeoutMs: 60_000 });
+    await waitFor("the app to open the home", () => ready(session), { timeoutMs: 60_000 });
   } catch (err) {
     const shown = await session.execute("return document.body.innerText;").catch(() => "(unreadable)");
     await screenshot(session, `failed-start-${home.split("/").pop()}.png`).catch(() => {});

@@ -85,12 +85,10 @@ impl StoreKey {
             .cipher
             .encrypt(Nonce::from_slice(&nonce), plain)
             .map_err(|_| Error::OpenPgp("could not encrypt an operation".into()))?;
-        let mut out = Vec::with_capacity((NONCE_LEN + sealed.len()) * 4 / 3 + 4);
         let mut raw = Vec::with_capacity(NONCE_LEN + sealed.len());
         raw.extend_from_slice(&nonce);
         raw.extend_from_slice(&sealed);
-        out.extend_from_slice(BASE64.encode(raw).as_bytes());
-        Ok(out)
+        Ok(BASE64.encode(raw).into_bytes())
     }
 
     /// The plaintext of a sealed log line; `None` if it was not sealed with this key or
