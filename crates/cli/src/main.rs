@@ -472,8 +472,7 @@ fn open(dir: &Path) -> Result<Home> {
 
 fn run(cli: Cli, out: &Output) -> Result<()> {
     let dir = home_dir(&cli)?;
-    let passphrases = passphrase::Sources { file: cli.passphrase_file.clone() };
-    let _ = PASSPHRASES.set(passphrase::Sources { file: cli.passphrase_file.clone() });
+    let passphrases = PASSPHRASES.get_or_init(|| passphrase::Sources { file: cli.passphrase_file.clone() });
     match cli.command {
         Command::Init(args) => {
             let source = match &args.import_key {
@@ -519,8 +518,8 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             }
         }
         Command::Partner(command) => partner(&dir, command, out)?,
-        Command::Workspace(command) => workspace(&dir, command, &passphrases, out)?,
-        Command::Decision(command) => decision(&dir, command, &passphrases, out)?,
+        Command::Workspace(command) => workspace(&dir, command, out)?,
+        Command::Decision(command) => decision(&dir, command, out)?,
         Command::Member(command) => member(&dir, command, out)?,
         Command::Rules(command) => rules(&dir, command, out)?,
         Command::Finance(command) => finance::finance(&mut open(&dir)?, command, out)?,
@@ -535,8 +534,8 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
             if let Some(folder) = &args.folder {
                 home.move_folder(folder)?;
             }
-            let key = unlock(&home, &passphrases)?;
-            out.sync_report(&home.sync(&key)?);
+            let key = unlocked(&dir)?;
+            out.sync_report(&home.sync(key)?);
         }
         Command::Digest { records: false } => out.digest(&open(&dir)?.digest()?),
         Command::Digest { records: true } => out.records(&open(&dir)?.records_dump()?),
@@ -557,8 +556,8 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
         }
         Command::Verify => {
             let mut home = open(&dir)?;
-            let key = unlock(&home, &passphrases)?;
-            let report = home.verify(&key)?;
+            let key = unlocked(&dir)?;
+            let report = home.verify(key)?;
             out.verify(&report);
             if !report.ok {
                 anyhow::bail!(
@@ -572,12 +571,7 @@ fn run(cli: Cli, out: &Output) -> Result<()> {
     Ok(())
 }
 
-/// Unlocks the home's key with the passphrase from wherever it is given.
-fn unlock(home: &Home, _passphrases: &passphrase::Sources) -> Result<&'static UnlockedKey> {
-    unlocked(home.dir())
-}
-
-fn workspace(dir: &Path, command: WorkspaceCommand, passphrases: &passphrase::Sources, out: &Output) -> Result<()> {
+fn workspace(dir: &Path, command: WorkspaceCommand, out: &Output) -> Result<()> {
     let mut home = open(dir)?;
     match command {
         WorkspaceCommand::Create { name, folder, members, roles } => {
@@ -595,11 +589,11 @@ fn workspace(dir: &Path, command: WorkspaceCommand, passphrases: &passphrase::So
                     .with_context(|| format!("could not read the certificate {}", path.display()))?;
                 others.push(RosterMember::from_cert(path, &bytes, role.parse::<Role>()?, now)?);
             }
-            let key = unlock(&home, passphrases)?;
-            out.workspace(&home.create_workspace(&name, &folder, others, &key)?);
+            let key = unlocked(dir)?;
+            out.workspace(&home.create_workspace(&name, &folder, others, key)?);
         }
         WorkspaceCommand::Join { folder, workspace } => {
-            let key = unlock(&home, passphrases)?;
+            let key = unlocked(dir)?;
             let id = match workspace {
                 Some(id) => id,
                 None => {
@@ -617,7 +611,7 @@ fn workspace(dir: &Path, command: WorkspaceCommand, passphrases: &passphrase::So
                             ids.len()
                         );
                     };
-                    let preview = home.preview_workspace(&folder, id, &key)?;
+                    let preview = home.preview_workspace(&folder, id, key)?;
                     if !passphrase::confirm(&format!(
                         "Found the workspace \"{}\" with id\n  {}\ncreated by {}. Trust on first use: you are trusting the file found in the folder.\nCompare the id with the one the creator gave you. Join? [y/N] ",
                         preview.name, preview.id, preview.creator
@@ -627,7 +621,7 @@ fn workspace(dir: &Path, command: WorkspaceCommand, passphrases: &passphrase::So
                     id.clone()
                 }
             };
-            out.workspace(&home.join_workspace(&folder, &id, &key)?);
+            out.workspace(&home.join_workspace(&folder, &id, key)?);
         }
         WorkspaceCommand::Show => out.workspace(&home.workspace_info()?),
     }
@@ -700,14 +694,14 @@ impl DecisionFields {
     }
 }
 
-fn decision(dir: &Path, command: DecisionCommand, passphrases: &passphrase::Sources, out: &Output) -> Result<()> {
+fn decision(dir: &Path, command: DecisionCommand, out: &Output) -> Result<()> {
     let mut home = open(dir)?;
     match command {
         DecisionCommand::Propose(fields) => out.decision_id(&home.propose_decision(fields.request()?, None)?),
         DecisionCommand::Vote { id, choice, reason } => {
             let choice: Choice = choice.parse()?;
-            let key = unlock(&home, passphrases)?;
-            out.decision(&home.vote(&id, choice, reason, &key)?);
+            let key = unlocked(dir)?;
+            out.decision(&home.vote(&id, choice, reason, key)?);
         }
         DecisionCommand::Amend { id, fields } => {
             home.amend_decision(&id, fields.request()?)?;

@@ -298,7 +298,7 @@ impl Store {
                 "a statement that only reads (SELECT …); the records change only through countersign's commands".into(),
             ));
         }
-        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_string).collect();
+        let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
