@@ -203,13 +203,7 @@ impl Home {
     /// the log if a crash left it behind. A home made before the store was encrypted
     /// is encrypted now.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>, unlocked: &UnlockedKey) -> Result<Home> {
-        let file = read_home_file(dir)?;
-        let key = SecretKey::read(&dir.join(KEY_FILE))?;
-        let now = clock.now();
-        if !dir.join(STORE_KEY_FILE).exists() || dir.join(format!("{LOG_FILE}.sealed")).exists() {
-            encrypt_legacy_home(dir, &key, unlocked, now)?;
-        }
-        let vault = Arc::new(StoreKey::read(dir, unlocked, &key.cert(), now)?);
+        let (file, key, vault) = read_sealed(dir, unlocked, clock.now())?;
         let log = OpLog::open(&dir.join(LOG_FILE), vault.clone())?;
         let store = Store::open(&dir.join(DB_FILE), Some(&vault))?;
         let mut home = Home { dir: dir.to_owned(), file, key, log, store, clock };
@@ -222,11 +216,9 @@ impl Home {
     /// folder again (asking `passphrase` for the key only then). Works on a home whose
     /// database is damaged or missing. Returns the digest.
     pub fn rebuild(dir: &Path, clock: Arc<dyn Clock>, unlocked: &UnlockedKey) -> Result<StateDigest> {
-        read_home_file(dir)?;
-        let key = SecretKey::read(&dir.join(KEY_FILE))?;
+        let (_, _, vault) = read_sealed(dir, unlocked, clock.now())?;
         {
             let _lock = lock(dir)?;
-            let vault = Arc::new(StoreKey::read(dir, unlocked, &key.cert(), clock.now())?);
             let log = OpLog::open(&dir.join(LOG_FILE), vault.clone())?;
             let fresh = dir.join(format!("{DB_FILE}.rebuild"));
             remove_db_files(&fresh)?;
@@ -257,13 +249,12 @@ impl Home {
         unlocked: &UnlockedKey,
         sql: &str,
     ) -> Result<crate::store::QueryRows> {
-        read_home_file(dir)?;
-        let key = SecretKey::read(&dir.join(KEY_FILE))?;
-        if !dir.join(STORE_KEY_FILE).exists() || dir.join(format!("{LOG_FILE}.sealed")).exists() {
-            // Made before the store was encrypted: opening encrypts it first.
+        if is_legacy(dir) {
+            // Made before the store was encrypted: opening encrypts it and rebuilds the
+            // database from the log, so there is something to query.
             drop(Home::open(dir, clock.clone(), unlocked)?);
         }
-        let vault = StoreKey::read(dir, unlocked, &key.cert(), clock.now())?;
+        let (_, _, vault) = read_sealed(dir, unlocked, clock.now())?;
         Store::open(&dir.join(DB_FILE), Some(&vault))?.query_read_only(sql)
     }
 
@@ -514,6 +505,24 @@ pub(crate) fn split_user_id(uid: &str) -> (Option<String>, Option<String>) {
         _ if uid.contains('@') => (None, Some(uid.trim().to_string())),
         _ => ((!uid.trim().is_empty()).then(|| uid.trim().to_string()), None),
     }
+}
+
+/// Whether the home in `dir` was made before the store was encrypted, or its
+/// encryption was interrupted.
+fn is_legacy(dir: &Path) -> bool {
+    !dir.join(STORE_KEY_FILE).exists() || dir.join(format!("{LOG_FILE}.sealed")).exists()
+}
+
+/// The home file, the member's key and the store key of the home in `dir`, encrypting
+/// a home made before the store was first. Takes the home's lock only for that.
+fn read_sealed(dir: &Path, unlocked: &UnlockedKey, now: DateTime<Utc>) -> Result<(HomeFile, SecretKey, Arc<StoreKey>)> {
+    let file = read_home_file(dir)?;
+    let key = SecretKey::read(&dir.join(KEY_FILE))?;
+    if is_legacy(dir) {
+        encrypt_legacy_home(dir, &key, unlocked, now)?;
+    }
+    let vault = Arc::new(StoreKey::read(dir, unlocked, &key.cert(), now)?);
+    Ok((file, key, vault))
 }
 
 /// Encrypts a home made before the store was: a new store key, the log's lines sealed

@@ -100,6 +100,30 @@ impl OpLog {
         self.key.open_line(line)
     }
 
+    /// Calls `each` with the start and the stored bytes (sealed, without the newline)
+    /// of every complete line from byte `offset`, until it returns `false`; a torn last
+    /// line is not a line (see the module documentation). Returns where the lines read
+    /// end.
+    pub(crate) fn scan(&self, offset: u64, mut each: impl FnMut(u64, &[u8]) -> Result<bool>) -> Result<u64> {
+        let mut file = File::open(&self.path).map_err(|e| self.io("read", e))?;
+        file.seek(SeekFrom::Start(offset)).map_err(|e| self.io("read", e))?;
+        let mut reader = BufReader::new(file);
+        let mut line = Vec::new();
+        let mut at = offset;
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line).map_err(|e| self.io("read", e))?;
+            if read == 0 || line.last() != Some(&b'\n') {
+                return Ok(at);
+            }
+            let go_on = each(at, &line[..read - 1])?;
+            at += read as u64;
+            if !go_on {
+                return Ok(at);
+            }
+        }
+    }
+
     /// Reads the operations from byte `offset` to the end. Returns them and the end offset.
     pub fn read_from(&self, offset: u64) -> Result<(Vec<Operation>, u64)> {
         self.read_lines_from(offset).map(|(ops, _, end)| (ops, end))
@@ -107,64 +131,38 @@ impl OpLog {
 
     /// [`OpLog::read_from`], with where each operation's line starts.
     pub fn read_lines_from(&self, offset: u64) -> Result<(Vec<Operation>, Vec<u64>, u64)> {
-        let mut file = File::open(&self.path).map_err(|e| self.io("read", e))?;
-        file.seek(SeekFrom::Start(offset)).map_err(|e| self.io("read", e))?;
-        let mut reader = BufReader::new(file);
-        let mut ops = Vec::new();
-        let mut starts = Vec::new();
-        let mut line = Vec::new();
-        let mut end = offset;
-        let mut number = 0;
-        loop {
-            line.clear();
-            let read = reader.read_until(b'\n', &mut line).map_err(|e| self.io("read", e))?;
-            if read == 0 || line.last() != Some(&b'\n') {
-                break;
-            }
-            number += 1;
-            let damaged = |detail: String| Error::LogDamaged { path: self.path.clone(), line: number, detail };
-            let plain = self.key.open_line(&line[..line.len() - 1]).ok_or_else(|| {
+        let (mut ops, mut starts) = (Vec::new(), Vec::new());
+        let end = self.scan(offset, |start, sealed| {
+            let damaged = |detail: String| Error::LogDamaged { path: self.path.clone(), line: ops.len() + 1, detail };
+            let plain = self.open_line(sealed).ok_or_else(|| {
                 damaged("the line does not open with this home's key (changed, or from another home)".into())
             })?;
-            let op = Operation::from_bytes(&plain).map_err(|e| damaged(e.to_string()))?;
-            ops.push(op);
-            starts.push(end);
-            end += read as u64;
-        }
+            ops.push(Operation::from_bytes(&plain).map_err(|e| damaged(e.to_string()))?);
+            starts.push(start);
+            Ok(true)
+        })?;
         Ok((ops, starts, end))
     }
-}
 
-impl OpLog {
-    /// The lines (without their newline) that start at `offsets`, read in one pass.
+    /// The lines (opened, without their newline) that start at `offsets`, read in one
+    /// pass.
     pub fn lines_at(
         &self,
         offsets: &std::collections::BTreeSet<u64>,
     ) -> Result<std::collections::HashMap<u64, Vec<u8>>> {
         let mut found = std::collections::HashMap::with_capacity(offsets.len());
         let Some(&first) = offsets.first() else { return Ok(found) };
-        let mut file = File::open(&self.path).map_err(|e| self.io("read", e))?;
-        file.seek(SeekFrom::Start(first)).map_err(|e| self.io("read", e))?;
-        let mut reader = BufReader::new(file);
-        let mut at = first;
-        let mut line = Vec::new();
-        while found.len() < offsets.len() {
-            line.clear();
-            let read = reader.read_until(b'\n', &mut line).map_err(|e| self.io("read", e))?;
-            if read == 0 || line.last() != Some(&b'\n') {
-                break;
-            }
+        self.scan(first, |at, sealed| {
             if offsets.contains(&at) {
-                line.pop();
-                let plain = self.key.open_line(&line).ok_or_else(|| Error::LogDamaged {
+                let plain = self.open_line(sealed).ok_or_else(|| Error::LogDamaged {
                     path: self.path.clone(),
                     line: 0,
                     detail: format!("the line at byte {at} does not open with this home's key"),
                 })?;
                 found.insert(at, plain);
             }
-            at += read as u64;
-        }
+            Ok(found.len() < offsets.len())
+        })?;
         Ok(found)
     }
 }

@@ -33,7 +33,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -130,49 +129,35 @@ impl Home {
 
     /// Check 1: the log parses, is this member's, and holds no operation twice.
     fn check_log(&self, report: &mut VerifyReport) -> Result<LogScan> {
-        let path = self.dir().join(LOG_FILE);
-        let file = fs::File::open(&path).map_err(|e| Error::io("read the operation log", &path, e))?;
-        let mut reader = BufReader::new(file);
         let mut scan = LogScan { lines: Vec::new() };
         let mut first_line: HashMap<OpId, usize> = HashMap::new();
         let (mut twice, mut damaged, mut foreign) = (Vec::new(), Vec::new(), Vec::new());
-        let mut line = Vec::new();
-        let mut offset = 0u64;
-        let mut number = 0usize;
-        loop {
-            line.clear();
-            let read =
-                reader.read_until(b'\n', &mut line).map_err(|e| Error::io("read the operation log", &path, e))?;
-            if read == 0 {
-                break;
-            }
-            if line.last() != Some(&b'\n') {
-                report.notes.push(format!(
-                    "ops.log ends in an incomplete line of {read} bytes: an append cut short by a crash; it was never applied and the next change recorded cuts it off"
-                ));
-                break;
-            }
-            number += 1;
-            let Some(plain) = self.log().open_line(&line[..line.len() - 1]) else {
+        let offset = self.log().scan(0, |start, sealed| {
+            let number = scan.lines.len() + damaged.len() + 1;
+            let Some(plain) = self.log().open_line(sealed) else {
                 damaged.push(format!("line {number} (it does not open with this home's key)"));
-                offset += read as u64;
-                continue;
+                return Ok(true);
             };
-            let bytes = plain.as_slice();
-            match Operation::from_bytes(bytes) {
+            match Operation::from_bytes(&plain) {
                 Ok(op) => {
                     if &op.author != self.fingerprint() {
                         foreign.push(format!("line {number} (by {})", op.author));
                     }
-                    let id = OpId::of_canonical(bytes);
+                    let id = OpId::of_canonical(&plain);
                     if let Some(first) = first_line.insert(id.clone(), number) {
                         twice.push(format!("{} (lines {first} and {number})", short(&id.0)));
                     }
-                    scan.lines.push((offset, id, number));
+                    scan.lines.push((start, id, number));
                 }
                 Err(e) => damaged.push(format!("line {number} ({e})")),
             }
-            offset += read as u64;
+            Ok(true)
+        })?;
+        let torn = self.log().len()?.saturating_sub(offset);
+        if torn > 0 {
+            report.notes.push(format!(
+                "ops.log ends in an incomplete line of {torn} bytes: an append cut short by a crash; it was never applied and the next change recorded cuts it off"
+            ));
         }
         report.operations = scan.lines.len() as u64;
         if !damaged.is_empty() {
