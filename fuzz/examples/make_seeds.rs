@@ -9,16 +9,16 @@
 //! their payloads and operations seed `bundle_reader`; the payloads, one per line,
 //! seed `bundle_sync`; the finance fixtures of tests/fixtures seed the import readers.
 
-use countersign_core::bundle::{self, BundlePayload};
-use countersign_core::decision::{Change, DecisionKind, NewDecision};
-use countersign_core::finance::Source;
-use countersign_core::home::KeySource;
-use countersign_core::key::{Passphrase, SecretKey};
-use countersign_core::partner::{Kind, NewContact, NewInteraction, NewPartner, PartnerUpdate, Stage};
-use countersign_core::roster::{Role, RosterMember};
-use countersign_core::rules::Choice;
-use countersign_core::scope::Scope;
-use countersign_core::{canonical, envelope, Clock, FixedClock, Home};
+use countersign_core::formats::bundle::{self, BundlePayload};
+use countersign_core::{Change, DecisionKind, NewDecision};
+use countersign_core::Source;
+use countersign_core::KeySource;
+use countersign_core::{Passphrase, SecretKey};
+use countersign_core::{Kind, NewContact, NewInteraction, NewPartner, PartnerUpdate, Stage};
+use countersign_core::{Role, RosterMember};
+use countersign_core::Choice;
+use countersign_core::Scope;
+use countersign_core::{Clock, FixedClock, Home};
 use countersign_fuzz::{fixtures_dir, key_time, now, replace, PASSPHRASE};
 use std::fs;
 use std::path::{Path, PathBuf};

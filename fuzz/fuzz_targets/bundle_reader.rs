@@ -7,8 +7,8 @@
 //! An `Err` is fine; a panic, a hang or running out of memory is a finding.
 #![no_main]
 
-use countersign_core::bundle::{BundlePayload, GenesisPayload};
-use countersign_core::{canonical, envelope, OpId, Operation};
+use countersign_core::formats::bundle::{BundlePayload, GenesisPayload};
+use countersign_core::{OpId, Operation};
 use countersign_fuzz::{fixture, now};
 use libfuzzer_sys::fuzz_target;
 

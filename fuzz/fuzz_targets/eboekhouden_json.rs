@@ -28,5 +28,5 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let _ = countersign_core::eboekhouden::read(dir);
+    let _ = countersign_core::formats::eboekhouden::read(dir);
 });

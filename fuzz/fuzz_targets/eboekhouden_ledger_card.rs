@@ -7,5 +7,5 @@ use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = countersign_core::eboekhouden::parse_ledger_card(data, Path::new("grootboekkaart.txt"));
+    let _ = countersign_core::formats::eboekhouden::parse_ledger_card(data, Path::new("grootboekkaart.txt"));
 });

@@ -6,5 +6,5 @@ use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = countersign_core::opencollective::parse(data, Path::new("transactions.csv"));
+    let _ = countersign_core::formats::opencollective::parse(data, Path::new("transactions.csv"));
 });

@@ -4,9 +4,9 @@
 //! [`PASSPHRASE`]; `cargo run --example make_seeds` makes new ones (and new seeds).
 
 use chrono::{DateTime, TimeZone, Utc};
-use countersign_core::bundle::GenesisPayload;
-use countersign_core::key::{Passphrase, SecretKey, UnlockedKey};
-use countersign_core::{canonical, envelope};
+use countersign_core::formats::bundle::GenesisPayload;
+use countersign_core::{Passphrase, SecretKey, UnlockedKey};
+use countersign_core::{};
 use sequoia_openpgp::Cert;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -60,7 +60,7 @@ pub fn fixture() -> &'static Fixture {
         let payload: GenesisPayload = canonical::from_bytes(&payload).expect("the genesis payload parses");
         Fixture {
             roster: vec![alice.cert(), bob.cert()],
-            workspace: countersign_core::bundle::hash(&genesis),
+            workspace: countersign_core::formats::bundle::hash(&genesis),
             alice_device: payload.device,
             alice,
             alice_key,

@@ -5,242 +5,30 @@
 //! Every command runs on a blocking worker thread, never on the window's thread, so a
 //! long import or sync leaves the window responsive (progress arrives over a channel).
 
-use crate::startup::{locked, open_home, Locations};
-use crate::watch::FolderWatch;
-use countersign_core::decision::{
-    DecisionDetail, DecisionFilter, DecisionSummary, ExportReport, NewDecision, RosterChange,
-};
-use countersign_core::finance::{
-    BudgetLine, FundAccount, ImportProgress, ImportSummary, Source, TransactionFilter, TransactionPage,
-};
-use countersign_core::home::{HomeInfo, KeySource};
-use countersign_core::key::{Passphrase, UnlockedKey};
-use countersign_core::keyring::PassphraseKeyring;
-use countersign_core::overview::{Overview, Session};
-use countersign_core::partner::{
-    ClaimOutcome, NewContact, NewInteraction, NewPartner, PartnerDetail, PartnerFilter, PartnerSummary, PartnerUpdate,
-};
-use countersign_core::report::{
+use crate::session::{App, CommandError, Reply};
+use countersign_core::Choice;
+use countersign_core::Passphrase;
+use countersign_core::WorkspaceInfo;
+use countersign_core::{
     AnnualReport, AvailableLine, BalanceBy, BalanceLine, BudgetActualLine, DecisionImpact, IncomeLine, Period,
     ReportRequest,
 };
-use countersign_core::rules::Choice;
-use countersign_core::scope::{Scope, ScopeInfo};
-use countersign_core::sync::{SyncEvent, SyncReport, SyncStatus};
-use countersign_core::workspace::WorkspaceInfo;
-use countersign_core::{Clock, Error, Fingerprint, Home};
+use countersign_core::{
+    BudgetLine, FundAccount, ImportProgress, ImportSummary, Source, TransactionFilter, TransactionPage,
+};
+use countersign_core::{
+    ClaimOutcome, NewContact, NewInteraction, NewPartner, PartnerDetail, PartnerFilter, PartnerSummary, PartnerUpdate,
+};
+use countersign_core::{DecisionDetail, DecisionFilter, DecisionSummary, ExportReport, NewDecision, RosterChange};
+use countersign_core::{Error, Home};
+use countersign_core::{HomeInfo, KeySource};
+use countersign_core::{Overview, Session};
+use countersign_core::{Scope, ScopeInfo};
+use countersign_core::{SyncReport, SyncStatus};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
-
-/// A core error as the front end receives it: the core's own report shape, a stable
-/// machine-readable `code` to decide on and the message to show.
-pub type CommandError = countersign_core::error::ErrorReport;
-
-type Reply<T> = Result<T, CommandError>;
-
-/// The error the views answer by asking for the passphrase and calling again.
-fn passphrase_needed(what: &str) -> CommandError {
-    CommandError {
-        code: "passphrase-needed".into(),
-        message: format!("{what} needs your key: type its passphrase (or let the OS keyring remember it)"),
-    }
-}
-
-/// The app's state: the open home (or the demo), the key once unlocked this run, the
-/// OS keyring when one is reachable, and the watch on the shared folder.
-pub struct App {
-    at: Locations,
-    clock: Arc<dyn Clock>,
-    started: Instant,
-    home: Mutex<Option<Home>>,
-    /// Unlocked with the passphrase this run, so sync can run when the folder changes.
-    /// Votes never use it: each signature asks for the passphrase (or the keyring).
-    key: Mutex<Option<UnlockedKey>>,
-    keyring: Option<PassphraseKeyring>,
-    watch: Mutex<Option<FolderWatch>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A command that panicked leaves nothing half-done in the home: every write is a
-    // log append plus one SQLite transaction. So carry on.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl App {
-    /// Opens the home that `at` selects, or remembers that it could not: the window
-    /// still opens and shows why, and each later command tries again, so a member who
-    /// fixes the problem (restores a file, frees the disk) need not restart the app.
-    pub fn new(at: Locations, clock: Arc<dyn Clock>, keyring: Option<PassphraseKeyring>) -> Self {
-        let app = App {
-            at,
-            clock,
-            started: Instant::now(),
-            home: Mutex::new(None),
-            key: Mutex::new(None),
-            keyring,
-            watch: Mutex::new(None),
-        };
-        match app.open_unattended() {
-            Ok(home) => *lock(&app.home) = Some(home),
-            Err(e) if e.code == "home-locked" => {}
-            Err(e) => eprintln!("countersign-desktop: could not open the home ({}): {}", e.code, e.message),
-        }
-        app
-    }
-
-    /// Opens the home with the passphrase at hand, never asking. One that does not
-    /// open it (the keyring kept it before the member changed it) leaves the home
-    /// locked, for the member to type, rather than failing.
-    fn open_unattended(&self) -> Reply<Home> {
-        open_home(&self.at, self.clock.clone(), &|fpr| self.stored_passphrase(fpr)).map_err(|e| {
-            if e.code == "wrong-passphrase" {
-                locked()
-            } else {
-                e
-            }
-        })
-    }
-
-    /// The passphrase that opens the home without asking: the OS keyring's, or
-    /// `COUNTERSIGN_PASSPHRASE` (non-interactive runs, as the CLI takes it).
-    fn stored_passphrase(&self, fingerprint: &Fingerprint) -> Option<Passphrase> {
-        if let Some(text) = std::env::var_os("COUNTERSIGN_PASSPHRASE").and_then(|v| v.into_string().ok()) {
-            return Some(Passphrase::from(text));
-        }
-        self.keyring.as_ref()?.recall(fingerprint).ok().flatten()
-    }
-
-    /// Runs `f` on the open home, opening it first if start-up could not (a locked
-    /// home answers `home-locked` until the member gives the passphrase).
-    pub fn with<T>(&self, f: impl FnOnce(&mut Home) -> Reply<T>) -> Reply<T> {
-        let mut slot = lock(&self.home);
-        let home = match &mut *slot {
-            Some(home) => home,
-            empty => empty.insert(self.open_unattended()?),
-        };
-        f(home)
-    }
-
-    /// Opens the locked home with the passphrase the member typed.
-    fn open_locked(&self, passphrase: &Passphrase) -> Reply<()> {
-        let mut slot = lock(&self.home);
-        if slot.is_none() {
-            *slot = Some(open_home(&self.at, self.clock.clone(), &|_| Some(passphrase.clone()))?);
-        }
-        Ok(())
-    }
-
-    /// The shared folder of the open home's workspace, to watch.
-    pub fn workspace_folder(&self) -> Option<PathBuf> {
-        self.with(|home| Ok(home.workspace_link().map(|link| link.folder.join(&link.id)))).ok().flatten()
-    }
-
-    /// Starts watching the open home's workspace folder (again), if it has one.
-    pub fn watch_folder(&self, app: &AppHandle) {
-        let folder = self.workspace_folder();
-        let mut watch = lock(&self.watch);
-        *watch = None;
-        if let Some(folder) = folder {
-            match FolderWatch::start(&folder, app.clone()) {
-                Ok(w) => *watch = Some(w),
-                Err(e) => eprintln!("countersign-desktop: not watching {} for changes: {e}", folder.display()),
-            }
-        }
-    }
-
-    fn session(&self, home: &Home) -> Reply<Session> {
-        let workspace = match home.workspace_info() {
-            Ok(info) => Some(info),
-            Err(Error::NoWorkspace) => None,
-            Err(e) => return Err(e.into()),
-        };
-        let remembered = self.recall(home).is_some();
-        Ok(Session {
-            home: home.info(),
-            workspace,
-            unlocked: lock(&self.key).is_some(),
-            remembered,
-            keyring: self.keyring.is_some(),
-        })
-    }
-
-    /// The passphrase the OS keyring holds for this home's key, if any.
-    fn recall(&self, home: &Home) -> Option<Passphrase> {
-        self.keyring.as_ref()?.recall(home.fingerprint()).ok().flatten()
-    }
-
-    fn remember(&self, home: &Home, passphrase: &Passphrase) -> Reply<()> {
-        match &self.keyring {
-            Some(keyring) => Ok(keyring.remember(home.fingerprint(), passphrase)?),
-            None => Err(Error::KeyringUnavailable("no OS keyring is reachable".into()).into()),
-        }
-    }
-
-    /// A key unlocked for one signature: with the passphrase given, else the one the
-    /// keyring holds; never the key kept for sync, so every vote is deliberate.
-    fn signing_key(&self, home: &Home, passphrase: Option<String>, remember: bool, what: &str) -> Reply<UnlockedKey> {
-        let (passphrase, typed) = match passphrase {
-            Some(text) => (Passphrase::from(text), true),
-            None => (self.recall(home).ok_or_else(|| passphrase_needed(what))?, false),
-        };
-        let key = home.unlock(&passphrase)?;
-        if typed && remember {
-            self.remember(home, &passphrase)?;
-        }
-        Ok(key)
-    }
-
-    /// Runs `f` with the key kept for this run, unlocking it first (with the
-    /// passphrase given, else the keyring's).
-    fn with_run_key<T>(
-        &self,
-        home: &mut Home,
-        passphrase: Option<String>,
-        remember: bool,
-        what: &str,
-        f: impl FnOnce(&mut Home, &UnlockedKey) -> Reply<T>,
-    ) -> Reply<T> {
-        let mut slot = lock(&self.key);
-        if passphrase.is_some() || slot.is_none() {
-            *slot = Some(self.signing_key(home, passphrase, remember, what)?);
-        }
-        let key = slot.as_ref().ok_or_else(|| passphrase_needed(what))?;
-        f(home, key)
-    }
-
-    /// Sync for the folder watch: only when the folder holds bundles not read yet, and
-    /// only with the key at hand, never asking. `None`: nothing to do.
-    pub fn sync_unattended(&self) -> Option<SyncEvent> {
-        let outcome = self.with(|home| {
-            if !home.folder_has_news()? {
-                return Ok(None);
-            }
-            let mut slot = lock(&self.key);
-            if slot.is_none() {
-                if let Some(passphrase) = self.recall(home) {
-                    *slot = Some(home.unlock(&passphrase)?);
-                }
-            }
-            Ok(Some(match slot.as_ref() {
-                Some(key) => SyncEvent::Synced { report: home.sync(key)? },
-                None => SyncEvent::Locked,
-            }))
-        });
-        outcome.unwrap_or_else(|error| Some(SyncEvent::Failed { error }))
-    }
-
-    /// Replaces the open home (the demo, at first run) by the member's new one, which
-    /// has no workspace to watch yet.
-    fn switch_to(&self, home: Home, key: Option<UnlockedKey>) {
-        *lock(&self.watch) = None;
-        *lock(&self.home) = Some(home);
-        *lock(&self.key) = key;
-    }
-}
 
 /// Runs `f` on a blocking worker thread with the app state and the open home.
 async fn run<T: Send + 'static>(
@@ -340,10 +128,7 @@ pub async fn remember_passphrase(app: AppHandle, passphrase: String) -> Reply<Se
 #[tauri::command]
 pub async fn forget_passphrase(app: AppHandle) -> Reply<Session> {
     run(app, |state, home| {
-        if let Some(keyring) = &state.keyring {
-            keyring.forget(home.fingerprint())?;
-        }
-        *lock(&state.key) = None;
+        state.forget_passphrase(home)?;
         state.session(home)
     })
     .await
@@ -358,34 +143,12 @@ pub async fn public_key(app: AppHandle) -> Reply<String> {
 pub async fn export_public_key(app: AppHandle, path: String) -> Reply<()> {
     run(app, move |_, home| {
         let path = self::path(&path, "file")?;
-        Ok(countersign_core::workspace::write_atomically(&path, home.key().public_armored()?.as_bytes())?)
+        Ok(countersign_core::write_atomically(&path, home.key().public_armored()?.as_bytes())?)
     })
     .await
 }
 
 // --- first run ---------------------------------------------------------------
-
-/// Creates the member's own home and switches to it. Refused while a real home is open.
-fn create_own_home(state: &App, source: KeySource<'_>, passphrase: String, remember: bool) -> Reply<Session> {
-    if let Some(open) = lock(&state.home).as_ref() {
-        if !open.info().demo {
-            return Err(Error::HomeExists(open.dir().to_owned()).into());
-        }
-    }
-    let dir = state.at.home.clone().ok_or_else(|| CommandError {
-        code: "no-data-folder".into(),
-        message: "this system names no data folder for your home; start the app with COUNTERSIGN_HOME set".into(),
-    })?;
-    let passphrase = Passphrase::from(passphrase);
-    let home = Home::init(&dir, source, &passphrase, state.clock.clone())?;
-    let key = home.unlock(&passphrase)?;
-    if remember {
-        state.remember(&home, &passphrase)?;
-    }
-    let session = state.session(&home)?;
-    state.switch_to(home, Some(key));
-    Ok(Session { unlocked: true, ..session })
-}
 
 #[tauri::command]
 pub async fn create_home(
@@ -396,7 +159,7 @@ pub async fn create_home(
     remember: bool,
 ) -> Reply<Session> {
     run_app(app, move |state| {
-        create_own_home(state, KeySource::Generate { name: &name, email: &email }, passphrase, remember)
+        state.create_own_home(KeySource::Generate { name: &name, email: &email }, passphrase, remember)
     })
     .await
 }
@@ -405,14 +168,14 @@ pub async fn create_home(
 pub async fn import_home(app: AppHandle, path: String, passphrase: String, remember: bool) -> Reply<Session> {
     run_app(app, move |state| {
         let path = self::path(&path, "key file")?;
-        create_own_home(state, KeySource::Import { path: &path, name: None, email: None }, passphrase, remember)
+        state.create_own_home(KeySource::Import { path: &path, name: None, email: None }, passphrase, remember)
     })
     .await
 }
 
 #[tauri::command]
 pub async fn list_workspaces(app: AppHandle, folder: String) -> Reply<Vec<String>> {
-    run_app(app, move |_| Ok(countersign_core::workspace::list_workspaces(&path(&folder, "shared folder")?)?)).await
+    run_app(app, move |_| Ok(countersign_core::list_workspaces(&path(&folder, "shared folder")?)?)).await
 }
 
 #[tauri::command]
@@ -585,7 +348,7 @@ pub async fn export_report_csv(app: AppHandle, request: ReportRequest, path: Str
     run(app, move |_, home| {
         let path = self::path(&path, "file")?;
         let csv = home.report_table(&request)?.to_csv();
-        Ok(countersign_core::workspace::write_atomically(&path, csv.as_bytes())?)
+        Ok(countersign_core::write_atomically(&path, csv.as_bytes())?)
     })
     .await
 }
@@ -746,82 +509,4 @@ macro_rules! all_commands {
             commands::choose_path,
         ]
     };
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn app(home: Option<PathBuf>, demo: PathBuf) -> App {
-        App::new(
-            Locations { home, demo: Some(demo) },
-            Arc::new(countersign_core::FixedClock::at_date(2026, 3, 1)),
-            Some(PassphraseKeyring::in_memory()),
-        )
-    }
-
-    #[test]
-    fn a_home_that_could_not_be_opened_is_tried_again() {
-        let tmp = tempfile::tempdir().expect("temporary folder");
-        let real = tmp.path().join("real");
-        std::fs::create_dir_all(&real).expect("folder");
-        std::fs::write(real.join("home.json"), b"{ damaged").expect("write");
-        let app = app(Some(real.clone()), tmp.path().join("demo"));
-
-        let err = app.with(|h| Ok(h.info())).expect_err("the damaged home fails");
-        assert_eq!(err.code, "home-damaged");
-
-        // The member restores the folder (here: it is emptied, so the demo opens).
-        std::fs::remove_file(real.join("home.json")).expect("remove");
-        let info = app.with(|h| Ok(h.info())).expect("opened on the next call");
-        assert!(info.demo);
-    }
-
-    #[test]
-    fn a_core_error_keeps_its_code_and_message() {
-        let err = countersign_core::Error::NoHome(PathBuf::from("/nowhere"));
-        let message = err.to_string();
-        let sent = CommandError::from(err);
-        assert_eq!(sent.code, "no-home");
-        assert_eq!(sent.message, message);
-    }
-
-    #[test]
-    fn a_new_home_replaces_the_demo_and_a_vote_needs_the_passphrase_each_time() {
-        let tmp = tempfile::tempdir().expect("temporary folder");
-        let real = tmp.path().join("real");
-        let app = app(Some(real.clone()), tmp.path().join("demo"));
-        assert!(app.with(|h| Ok(h.info().demo)).expect("demo"));
-
-        let session = create_own_home(
-            &app,
-            KeySource::Generate { name: "Alice", email: "alice@example.org" },
-            "secret".into(),
-            false,
-        )
-        .expect("own home");
-        assert!(!session.home.demo && session.unlocked && !session.remembered);
-        assert_eq!(session.home.home, real.display().to_string());
-        let again = create_own_home(
-            &app,
-            KeySource::Generate { name: "Alice", email: "alice@example.org" },
-            "secret".into(),
-            false,
-        );
-        assert_eq!(again.expect_err("one home only").code, "home-exists");
-
-        app.with(|home| {
-            // Unlocked for sync this run, yet a signature still asks.
-            let err = app.signing_key(home, None, false, "Signing a vote").err().expect("asks");
-            assert_eq!(err.code, "passphrase-needed");
-            let wrong = app.signing_key(home, Some("nope".into()), false, "Signing a vote").err().expect("wrong");
-            assert_eq!(wrong.code, "wrong-passphrase");
-            app.signing_key(home, Some("secret".into()), true, "Signing a vote")?;
-            // Remembered in the keyring: the next signature needs no typing.
-            app.signing_key(home, None, false, "Signing a vote")?;
-            assert!(app.session(home)?.remembered);
-            Ok(())
-        })
-        .expect("signing");
-    }
 }

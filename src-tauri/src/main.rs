@@ -6,10 +6,11 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod session;
 mod startup;
 mod watch;
 
-use countersign_core::keyring::PassphraseKeyring;
+use countersign_core::PassphraseKeyring;
 use countersign_core::SystemClock;
 use std::sync::Arc;
 use tauri::Manager;
@@ -24,12 +25,12 @@ fn main() {
     };
     // Without a reachable keyring the app asks for the passphrase each time.
     let keyring = PassphraseKeyring::system().ok();
-    let app = commands::App::new(at, Arc::new(SystemClock), keyring);
+    let app = session::App::new(at, Arc::new(SystemClock), keyring);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(app)
         .setup(|app| {
-            app.state::<commands::App>().watch_folder(app.handle());
+            app.state::<session::App>().watch_folder(app.handle());
             Ok(())
         })
         .invoke_handler(all_commands!())

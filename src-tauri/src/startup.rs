@@ -3,9 +3,8 @@
 //! The member's own home when there is one; otherwise the demo home, which lives in a
 //! folder of its own so invented records never mix with real ones.
 
-use crate::commands::CommandError;
-use countersign_core::key::Passphrase;
-use countersign_core::{demo, Clock, Error, Fingerprint, Home};
+use countersign_core::Passphrase;
+use countersign_core::{create_demo, Clock, Error, ErrorReport as CommandError, Fingerprint, Home, DEMO_PASSPHRASE};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -36,8 +35,8 @@ impl Locations {
             .filter(|dir| !dir.is_empty())
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("COUNTERSIGN_HOME").filter(|dir| !dir.is_empty()).map(PathBuf::from))
-            .or_else(countersign_core::home::default_dir);
-        let demo = countersign_core::home::demo_dir();
+            .or_else(countersign_core::default_dir);
+        let demo = countersign_core::demo_dir();
         Ok(Locations { home, demo })
     }
 }
@@ -47,7 +46,7 @@ impl Locations {
 /// key, so opening needs the passphrase: `passphrase` gives it for a fingerprint (the
 /// OS keyring, or `COUNTERSIGN_PASSPHRASE` for non-interactive runs), and without it
 /// the home stays locked (`home-locked`) until the member types it. The demo's
-/// passphrase is public ([`demo::DEMO_PASSPHRASE`]).
+/// passphrase is public ([`DEMO_PASSPHRASE`]).
 pub fn open_home(
     at: &Locations,
     clock: Arc<dyn Clock>,
@@ -72,10 +71,10 @@ pub fn open_home(
         });
     };
     match Home::read_key(dir) {
-        Err(Error::NoHome(_)) => Ok(demo::create(dir, clock)?),
+        Err(Error::NoHome(_)) => Ok(create_demo(dir, clock)?),
         Err(e) => Err(e.into()),
         Ok(secret) => {
-            let key = secret.unlock(&Passphrase::from(demo::DEMO_PASSPHRASE), clock.now())?;
+            let key = secret.unlock(&Passphrase::from(DEMO_PASSPHRASE), clock.now())?;
             Ok(Home::open(dir, clock, &key)?)
         }
     }
@@ -92,9 +91,9 @@ pub fn locked() -> CommandError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use countersign_core::home::KeySource;
-    use countersign_core::key::Passphrase;
     use countersign_core::FixedClock;
+    use countersign_core::KeySource;
+    use countersign_core::Passphrase;
 
     fn clock() -> Arc<dyn Clock> {
         Arc::new(FixedClock::at_date(2026, 3, 1))

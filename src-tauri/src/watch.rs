@@ -8,12 +8,10 @@
 //! told the key is locked. Only creations, writes, renames and removals count: reading
 //! the folder (as sync itself does) must not wake the watch again.
 
-use crate::commands::App;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
-use tauri::{AppHandle, Emitter, Manager};
 
 /// How long the folder must be quiet before a sync starts.
 const QUIET: Duration = Duration::from_millis(700);
@@ -27,7 +25,9 @@ pub struct FolderWatch {
 }
 
 impl FolderWatch {
-    pub fn start(folder: &Path, app: AppHandle) -> Result<FolderWatch, String> {
+    /// Watches `folder`, calling `on_change` once it is quiet after a change (on a
+    /// thread of its own, which the app's sync runs on).
+    pub fn start(folder: &Path, on_change: impl Fn() + Send + 'static) -> Result<FolderWatch, String> {
         let (changed, changes) = mpsc::channel::<()>();
         let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
             if event.as_ref().map_or(true, matters) {
@@ -40,12 +40,7 @@ impl FolderWatch {
             while changes.recv().is_ok() {
                 // Wait for the folder to be quiet.
                 while changes.recv_timeout(QUIET).is_ok() {}
-                let Some(event) = app.state::<App>().sync_unattended() else {
-                    continue;
-                };
-                if let Err(e) = app.emit(SYNC_EVENT, event) {
-                    eprintln!("countersign-desktop: could not tell the window about a sync: {e}");
-                }
+                on_change();
             }
         });
         Ok(FolderWatch { _watcher: watcher })

@@ -3,10 +3,10 @@
 use crate::render::Output;
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use countersign_core::finance::{ImportProgress, ImportStage, Source, TransactionFilter};
-use countersign_core::report::{self, BalanceBy, Period};
-use countersign_core::scope::Scope;
 use countersign_core::Home;
+use countersign_core::Scope;
+use countersign_core::{BalanceBy, Period, ReportKind, ReportRequest};
+use countersign_core::{ImportProgress, ImportStage, Source, TransactionFilter};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -241,40 +241,42 @@ pub fn budget(home: &mut Home, command: BudgetCommand, out: &Output) -> Result<(
     Ok(())
 }
 
+/// Runs a report as the desktop does (`Home::report`, one request type for both) and
+/// prints its value as JSON or its table as CSV or aligned text.
 pub fn run_report(home: &Home, command: ReportCommand, out: &Output) -> Result<()> {
-    let format = |f: &ReportFormat| out.report_format(&f.format);
-    match command {
-        ReportCommand::Balance { by, year, source: from, format: f } => {
+    let (request, format) = match command {
+        ReportCommand::Balance { by, year, source: from, format } => {
             let by: BalanceBy = by.parse()?;
-            let lines = home.report_balance(by, year, source(from)?)?;
-            out.report(format(&f)?, &lines, || report::balance_table(by, &lines));
+            (ReportRequest { by: Some(by), year, ..request(ReportKind::Balance, from)? }, format)
         }
-        ReportCommand::Available { year, source: from, format: f } => {
-            let lines = home.report_available(year, source(from)?)?;
-            out.report(format(&f)?, &lines, || report::available_table(&lines));
+        ReportCommand::Available { year, source: from, format } => {
+            (ReportRequest { year, ..request(ReportKind::Available, from)? }, format)
         }
-        ReportCommand::Budget { year, source: from, format: f } => {
-            let lines = home.report_budget(year, source(from)?)?;
-            out.report(format(&f)?, &lines, || report::budget_table(&lines));
+        ReportCommand::Budget { year, source: from, format } => {
+            (ReportRequest { year: Some(year), ..request(ReportKind::Budget, from)? }, format)
         }
-        ReportCommand::Income { year, period, source: from, format: f } => {
+        ReportCommand::Income { year, period, source: from, format } => {
             let period: Period = period.parse()?;
-            let lines = home.report_income(year, period, source(from)?)?;
-            out.report(format(&f)?, &lines, || report::income_table(&lines));
+            (ReportRequest { year: Some(year), period: Some(period), ..request(ReportKind::Income, from)? }, format)
         }
-        ReportCommand::Annual { year, threshold, source: from, format: f } => {
-            let threshold = countersign_core::money::parse_amount(&threshold)?;
-            let annual = home.report_annual(year, threshold, source(from)?)?;
-            out.report(format(&f)?, &annual, || report::annual_table(&annual));
+        ReportCommand::Annual { year, threshold, source: from, format } => {
+            let threshold = Some(threshold);
+            (ReportRequest { year: Some(year), threshold, ..request(ReportKind::Annual, from)? }, format)
         }
-        ReportCommand::Reconcile { year, format: f } => {
-            let lines = home.report_reconcile(year)?;
-            out.report(format(&f)?, &lines, || report::reconcile_table(&lines));
+        ReportCommand::Reconcile { year, format } => {
+            (ReportRequest { year: Some(year), ..request(ReportKind::Reconcile, None)? }, format)
         }
-        ReportCommand::Partners { year, format: f } => {
-            let lines = home.report_partners(year)?;
-            out.report(format(&f)?, &lines, || report::partners_table(&lines));
+        ReportCommand::Partners { year, format } => {
+            (ReportRequest { year: Some(year), ..request(ReportKind::Partners, None)? }, format)
         }
-    }
+    };
+    let format = out.report_format(&format.format)?;
+    let report = home.report(&request)?;
+    out.report(format, &report, || report.table());
     Ok(())
+}
+
+/// A request for `kind` from `source` (as typed), every other field at its default.
+fn request(kind: ReportKind, from: Option<String>) -> Result<ReportRequest> {
+    Ok(ReportRequest { kind, year: None, source: source(from)?, by: None, period: None, threshold: None })
 }

@@ -9,15 +9,15 @@ mod render;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use countersign_core::decision::{Change, DecisionFilter, DecisionKind, NewDecision};
-use countersign_core::home::{self, KeySource};
-use countersign_core::key::UnlockedKey;
-use countersign_core::keyring::PassphraseKeyring;
-use countersign_core::partner::{Kind, NewContact, NewInteraction, NewPartner, PartnerFilter, PartnerUpdate, Stage};
-use countersign_core::roster::{Role, RosterMember};
-use countersign_core::rules::Choice;
-use countersign_core::scope::Scope;
+use countersign_core::Choice;
+use countersign_core::KeySource;
+use countersign_core::PassphraseKeyring;
+use countersign_core::Scope;
+use countersign_core::UnlockedKey;
+use countersign_core::{Change, DecisionFilter, DecisionKind, NewDecision};
 use countersign_core::{Clock, Home, SystemClock};
+use countersign_core::{Kind, NewContact, NewInteraction, NewPartner, PartnerFilter, PartnerUpdate, Stage};
+use countersign_core::{Role, RosterMember};
 use render::Output;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -441,7 +441,7 @@ fn main() -> ExitCode {
 fn home_dir(cli: &Cli) -> Result<PathBuf> {
     match &cli.home {
         Some(dir) => Ok(dir.clone()),
-        None => home::default_dir().context("no data folder is known on this system; pass --home DIR"),
+        None => countersign_core::default_dir().context("no data folder is known on this system; pass --home DIR"),
     }
 }
 
@@ -472,7 +472,7 @@ fn open(dir: &Path) -> Result<Home> {
 
 fn run(cli: Cli, out: &Output) -> Result<()> {
     let dir = home_dir(&cli)?;
-    let passphrases = PASSPHRASES.get_or_init(|| passphrase::Sources { file: cli.passphrase_file.clone() });
+    let passphrases = PASSPHRASES.get_or_init(|| passphrase::Sources::new(cli.passphrase_file.clone()));
     match cli.command {
         Command::Init(args) => {
             let source = match &args.import_key {
@@ -597,7 +597,7 @@ fn workspace(dir: &Path, command: WorkspaceCommand, out: &Output) -> Result<()> 
             let id = match workspace {
                 Some(id) => id,
                 None => {
-                    let ids = countersign_core::workspace::list_workspaces(&folder)?;
+                    let ids = countersign_core::list_workspaces(&folder)?;
                     if !std::io::stdin().is_terminal() {
                         anyhow::bail!(
                             "give the workspace id with --workspace ID (there is no terminal to confirm the one found in {})",
@@ -765,7 +765,7 @@ fn rules(dir: &Path, command: RulesCommand, out: &Output) -> Result<()> {
                     );
                 };
                 let kind: DecisionKind = kind.parse()?;
-                let rule: countersign_core::rules::Rule = rule.parse()?;
+                let rule: countersign_core::Rule = rule.parse()?;
                 set.decisions.insert(kind.as_str().to_string(), rule.to_string());
             }
             if let Some(months) = funding_expiry_months {

@@ -2,17 +2,17 @@
 //! shapes are the core's serde types, the same the desktop app receives.
 
 use comfy_table::{presets, ContentArrangement, Table};
-use countersign_core::decision::{DecisionDetail, DecisionSummary, ExportReport};
-use countersign_core::error::ErrorReport;
-use countersign_core::finance::{BudgetLine, FundAccount, ImportSummary, TransactionView};
-use countersign_core::home::HomeInfo;
-use countersign_core::partner::{ClaimOutcome, PartnerDetail, PartnerSummary};
-use countersign_core::roster::{Role, RuleSet};
-use countersign_core::scope::Scope;
-use countersign_core::store::QueryRows;
-use countersign_core::sync::{FileIssue, Fork, SyncReport, SyncStatus};
-use countersign_core::verify::VerifyReport;
-use countersign_core::workspace::WorkspaceInfo;
+use countersign_core::ErrorReport;
+use countersign_core::HomeInfo;
+use countersign_core::QueryRows;
+use countersign_core::Scope;
+use countersign_core::VerifyReport;
+use countersign_core::WorkspaceInfo;
+use countersign_core::{BudgetLine, FundAccount, ImportSummary, TransactionView};
+use countersign_core::{ClaimOutcome, PartnerDetail, PartnerSummary};
+use countersign_core::{DecisionDetail, DecisionSummary, ExportReport};
+use countersign_core::{FileIssue, Fork, SyncReport, SyncStatus};
+use countersign_core::{Role, RuleSet};
 use serde::Serialize;
 use serde_json::json;
 use std::io::Write;
@@ -86,7 +86,7 @@ impl Output {
         &self,
         format: Format,
         value: &T,
-        table: impl FnOnce() -> countersign_core::report::Table,
+        table: impl FnOnce() -> countersign_core::Table,
     ) {
         match format {
             Format::Json => self.json(value),
@@ -430,8 +430,7 @@ impl Output {
         if self.json {
             return self.json(report);
         }
-        let ops =
-            |refs: &[countersign_core::sync::BundleRef]| refs.iter().map(|r| r.operations as usize).sum::<usize>();
+        let ops = |refs: &[countersign_core::BundleRef]| refs.iter().map(|r| r.operations as usize).sum::<usize>();
         let mut text = format!(
             "Written: {} bundle(s), {} operation(s)\nApplied: {} bundle(s), {} operation(s)\n",
             report.written.len(),

@@ -9,13 +9,13 @@
 //! for a million. Goals: importing 100,000 rows ≤ 1.5 s; any report over 1,000,000
 //! transactions ≤ 250 ms and at least 20× faster than `ledger balance`.
 
-use countersign_core::finance::{Source, TransactionFilter};
-use countersign_core::home::KeySource;
-use countersign_core::key::Passphrase;
-use countersign_core::report::{BalanceBy, Period};
-use countersign_core::roster::{Role, RosterMember};
-use countersign_core::scope::Scope;
+use countersign_core::KeySource;
+use countersign_core::Passphrase;
+use countersign_core::Scope;
+use countersign_core::{BalanceBy, Period};
 use countersign_core::{Home, SystemClock};
+use countersign_core::{Role, RosterMember};
+use countersign_core::{Source, TransactionFilter};
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
 use std::path::Path;

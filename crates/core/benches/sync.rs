@@ -5,12 +5,12 @@
 //! `make bench` runs it; `BENCH_BUNDLES=1000` makes it quicker. Goal: 10,000 bundles
 //! of 100 operations read in at most 10 s on 2 cores.
 
-use countersign_core::home::KeySource;
-use countersign_core::key::Passphrase;
-use countersign_core::operation::{OpBody, PartnerChanges};
-use countersign_core::partner::{Kind, PartnerId, Stage};
-use countersign_core::roster::{Role, RosterMember};
+use countersign_core::KeySource;
+use countersign_core::Passphrase;
 use countersign_core::{Home, SystemClock};
+use countersign_core::{Kind, PartnerId, Stage};
+use countersign_core::{OpBody, PartnerChanges};
+use countersign_core::{Role, RosterMember};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -80,7 +80,7 @@ fn main() {
                 }
             });
         }
-        writer.commit(&countersign_core::scope::Scope::all(), bodies).unwrap();
+        writer.commit(&countersign_core::Scope::all(), bodies).unwrap();
         writer.write_pending(&writer_key, OPS_PER_BUNDLE).unwrap();
     }
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());

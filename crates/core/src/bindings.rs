@@ -5,32 +5,34 @@
 //! generates and fails on any drift; `UPDATE_BINDINGS=1 cargo test -p
 //! countersign-core bindings` rewrites them.
 
+use crate::members::roster::MemberRef;
 use ts_rs::{Config, TS};
 
 /// Every (file name, declaration) the UI imports, in a stable order.
 pub fn typescript() -> Vec<(String, String)> {
-    use crate::decision::{
-        DecisionDetail, DecisionFilter, DecisionKind, DecisionSummary, ExportReport, NewDecision, RosterChange, Status,
-        VoteView,
+    use crate::base::error::ErrorReport;
+    use crate::decisions::model::{
+        DecisionDetail, DecisionFilter, DecisionSummary, ExportReport, NewDecision, RosterChange, Status, VoteView,
     };
-    use crate::error::ErrorReport;
-    use crate::finance::{
+    use crate::finance::model::{
         BudgetLine, CurrencyTotal, FundAccount, ImportProgress, ImportStage, ImportSummary, Source, TransactionFilter,
         TransactionPage, TransactionView,
     };
     use crate::home::HomeInfo;
+    use crate::members::role::Role;
+    use crate::members::roster::{MemberInfo, RuleSet};
+    use crate::members::rules::Choice;
+    use crate::members::rules::DecisionKind;
+    use crate::members::scope::{Scope, ScopeInfo};
     use crate::overview::{Activity, ActivityKind, Overview, Session};
-    use crate::partner::*;
-    use crate::report::{
+    use crate::partners::model::*;
+    use crate::reports::{
         AnnualCurrency, AnnualReport, AvailableLine, BalanceBy, BalanceLine, BudgetActualLine, CategoryAmount,
         Commitment, DecisionImpact, IncomeLine, PartnerContribution, Period, ReconcileLine, ReportKind, ReportRequest,
         SignificantExpense, Table,
     };
-    use crate::roster::{MemberInfo, Role, RuleSet};
-    use crate::rules::Choice;
-    use crate::scope::{Scope, ScopeInfo};
-    use crate::sync::{BundleRef, FileIssue, Fork, SyncEvent, SyncReport, SyncStatus};
-    use crate::workspace::WorkspaceInfo;
+    use crate::sync::report::{BundleRef, FileIssue, Fork, SyncEvent, SyncReport, SyncStatus};
+    use crate::sync::workspace::WorkspaceInfo;
     let cfg = Config::new().with_large_int("number");
     let mut out = Vec::new();
     macro_rules! add {

@@ -8,16 +8,18 @@
 //! generated export, budgets, and decisions proposed and signed by the other members,
 //! whose bundles the demo member then reads from the folder.
 
-use crate::clock::Clock;
-use crate::decision::{DecisionKind, NewDecision};
-use crate::error::{Error, Result};
-use crate::finance::Source;
+use crate::base::clock::Clock;
+use crate::base::error::{Error, Result};
+use crate::crypto::key::Passphrase;
+use crate::decisions::model::NewDecision;
+use crate::finance::model::Source;
 use crate::home::{Home, KeySource};
-use crate::key::Passphrase;
-use crate::partner::{Kind, NewContact, NewInteraction, NewPartner, PartnerUpdate, Stage};
-use crate::roster::{Role, RosterMember};
-use crate::rules::Choice;
-use crate::scope::Scope;
+use crate::members::role::Role;
+use crate::members::roster::RosterMember;
+use crate::members::rules::Choice;
+use crate::members::rules::DecisionKind;
+use crate::members::scope::Scope;
+use crate::partners::model::{Kind, NewContact, NewInteraction, NewPartner, PartnerUpdate, Stage};
 use chrono::{Datelike, Duration, NaiveDate};
 use std::fmt::Write as _;
 use std::fs;
@@ -387,10 +389,10 @@ fn opencollective_export(today: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decision::Status;
-    use crate::finance::TransactionFilter;
+    use crate::decisions::model::Status;
+    use crate::finance::model::TransactionFilter;
     use crate::overview::ActivityKind;
-    use crate::partner::PartnerFilter;
+    use crate::partners::model::PartnerFilter;
     use crate::FixedClock;
 
     #[test]

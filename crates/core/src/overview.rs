@@ -2,12 +2,12 @@
 //! fund, what changed recently, and whether sync is healthy — one call, so the
 //! desktop app opens on a single query.
 
-use crate::decision::{DecisionFilter, DecisionSummary};
-use crate::error::{Error, Result};
+use crate::base::error::{Error, Result};
+use crate::decisions::model::{DecisionFilter, DecisionSummary};
 use crate::home::Home;
-use crate::partner::MemberRef;
-use crate::report::AvailableLine;
-use crate::sync::SyncStatus;
+use crate::members::roster::MemberRef;
+use crate::reports::AvailableLine;
+use crate::sync::report::SyncStatus;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -47,7 +47,7 @@ pub struct Activity {
 pub struct Session {
     pub home: crate::home::HomeInfo,
     /// `None` until the home creates or joins a workspace.
-    pub workspace: Option<crate::workspace::WorkspaceInfo>,
+    pub workspace: Option<crate::sync::workspace::WorkspaceInfo>,
     /// The key was unlocked with the passphrase this run (sync can run unattended).
     pub unlocked: bool,
     /// The OS keyring holds the passphrase.

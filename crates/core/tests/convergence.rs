@@ -10,11 +10,11 @@
 mod common;
 
 use common::{restore_dir, scratch, Member};
-use countersign_core::decision::{Change, DecisionKind, NewDecision};
-use countersign_core::partner::{PartnerUpdate, Stage};
-use countersign_core::roster::Role;
-use countersign_core::rules::Choice;
+use countersign_core::Choice;
+use countersign_core::Role;
+use countersign_core::{Change, DecisionKind, NewDecision};
 use countersign_core::{Clock, FixedClock, Home};
+use countersign_core::{PartnerUpdate, Stage};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -135,7 +135,7 @@ fn a_thousand_arrival_orders_of_five_members_bundles_give_one_digest() {
 /// A reader's home and shared folder as they were when it joined, to start each
 /// order from.
 struct Reader {
-    key: countersign_core::key::UnlockedKey,
+    key: countersign_core::UnlockedKey,
     dir: PathBuf,
     template: PathBuf,
     folder_ws: PathBuf,

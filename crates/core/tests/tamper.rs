@@ -12,16 +12,16 @@
 //! bundles, votes moved onto another decision, and bundles of the removed member
 //! dated after and before her removal.
 
-use countersign_core::bundle::{self, BundlePayload, BUNDLE_FORMAT};
-use countersign_core::canonical;
-use countersign_core::decision::{Change, DecisionKind, NewDecision};
-use countersign_core::envelope;
-use countersign_core::operation::{OpBody, Operation};
-use countersign_core::partner::{Kind, PartnerUpdate, Stage};
-use countersign_core::roster::Role;
-use countersign_core::rules::Choice;
-use countersign_core::scope::Scope;
+use countersign_core::formats::bundle::{self, BundlePayload, BUNDLE_FORMAT};
+use countersign_core::formats::canonical;
+use countersign_core::formats::envelope;
+use countersign_core::Choice;
+use countersign_core::Role;
+use countersign_core::Scope;
+use countersign_core::{Change, DecisionKind, NewDecision};
 use countersign_core::{Clock, FixedClock, Hlc, Home};
+use countersign_core::{Kind, PartnerUpdate, Stage};
+use countersign_core::{OpBody, Operation};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -374,13 +374,13 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
 }
 
 /// A fork is reported on the bundle a conflict copy copies; the copy itself is named.
-fn fork_beside(fork: &countersign_core::sync::Fork, file: &str) -> bool {
+fn fork_beside(fork: &countersign_core::Fork, file: &str) -> bool {
     file.contains("sync-conflict") && fork.files.iter().any(|f| f == file)
 }
 
 fn partner_add(name: &str) -> OpBody {
     OpBody::PartnerAdd {
-        partner: countersign_core::partner::PartnerId::for_name(name),
+        partner: countersign_core::PartnerId::for_name(name),
         name: name.into(),
         kind: Kind::Company,
         stage: Stage::Prospect,

@@ -3,12 +3,12 @@
 
 #![allow(dead_code)]
 
-use countersign_core::home::KeySource;
-use countersign_core::key::{Passphrase, UnlockedKey};
-use countersign_core::partner::{Kind, NewPartner, Stage};
-use countersign_core::roster::{Role, RosterMember};
-use countersign_core::sync::SyncReport;
+use countersign_core::KeySource;
+use countersign_core::SyncReport;
 use countersign_core::{Clock, Home};
+use countersign_core::{Kind, NewPartner, Stage};
+use countersign_core::{Passphrase, UnlockedKey};
+use countersign_core::{Role, RosterMember};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
