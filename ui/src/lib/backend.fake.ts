@@ -7,6 +7,11 @@
 // (App.test.ts also mocks session, uiReady, onSync and overview.)
 //
 // then `useFakeBackend()` gives those functions their behaviour. Nothing here reaches Tauri.
+//
+// Every fake is named the same way: the records and stand-ins for one part of the UI
+// live in `<part>.fake.ts` beside it (decisions/decisions.fake.ts, finance/finance.fake.ts,
+// partners/partners.fake.ts), `useFake<Part>()` gives the mocked calls their behaviour,
+// and `Fake<Part>` is what it can be told.
 
 import { vi } from "vitest";
 import * as backend from "./backend";

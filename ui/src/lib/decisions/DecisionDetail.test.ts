@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import DecisionDetail from "./DecisionDetail.svelte";
-import { PASSPHRASE, session, useDecisionsBackend } from "./fake";
+import { PASSPHRASE, session, useFakeDecisions } from "./decisions.fake";
 
 vi.mock("../backend", async (real) => ({
   ...(await real()),
@@ -31,7 +31,7 @@ function statusWord(container: HTMLElement): string | undefined {
 
 describe("a decision in full", () => {
   it("shows the decision, what approving it does, and every vote with whether its signature verifies", async () => {
-    useDecisionsBackend();
+    useFakeDecisions();
     const { container } = show("1111aaaa");
 
     expect(await screen.findByRole("heading", { level: 2, name: "Travel to the summit for Carol" })).toBeTruthy();
@@ -67,7 +67,7 @@ describe("a decision in full", () => {
   });
 
   it("asks for the passphrase when approving needs it, sends it, and shows the decision approved", async () => {
-    const { vote } = useDecisionsBackend();
+    const { vote } = useFakeDecisions();
     const { container } = show("1111aaaa");
     await screen.findByRole("heading", { level: 2, name: "Travel to the summit for Carol" });
 
@@ -91,7 +91,7 @@ describe("a decision in full", () => {
   });
 
   it("keeps the passphrase dialog open with a message when the passphrase is wrong", async () => {
-    const { vote } = useDecisionsBackend();
+    const { vote } = useFakeDecisions();
     const { container } = show("1111aaaa");
     await screen.findByRole("heading", { level: 2, name: "Travel to the summit for Carol" });
 
@@ -114,7 +114,7 @@ describe("a decision in full", () => {
   });
 
   it("signs without asking when the keyring holds the passphrase, with the reason given", async () => {
-    const { vote } = useDecisionsBackend({ keyringHolds: true });
+    const { vote } = useFakeDecisions({ keyringHolds: true });
     const { container } = show("1111aaaa");
     await screen.findByRole("heading", { level: 2, name: "Travel to the summit for Carol" });
 
@@ -133,7 +133,7 @@ describe("a decision in full", () => {
   });
 
   it("lets the proposer amend, withdraw after confirming, and export for auditors", async () => {
-    const { withdrawDecision, exportDecision, choosePath } = useDecisionsBackend();
+    const { withdrawDecision, exportDecision, choosePath } = useFakeDecisions();
     const { container, onAmend } = show("2222bbbb");
     await screen.findByRole("heading", { level: 2, name: "Sponsor the community booth" });
 
@@ -158,7 +158,7 @@ describe("a decision in full", () => {
   });
 
   it("marks a decision only some roles read", async () => {
-    useDecisionsBackend();
+    useFakeDecisions();
     const { container } = show("3333cccc");
 
     await screen.findByRole("heading", { level: 2, name: "Budget 2026" });

@@ -2,7 +2,7 @@ import { fireEvent, render, screen } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import { BackendError } from "../backend";
 import DecisionForm from "./DecisionForm.svelte";
-import { useDecisionsBackend } from "./fake";
+import { useFakeDecisions } from "./decisions.fake";
 
 vi.mock("../backend", async (real) => ({
   ...(await real()),
@@ -31,7 +31,7 @@ async function fillIn() {
 
 describe("the propose form", () => {
   it("sends the fields as typed, the amount untouched, and reports the new decision", async () => {
-    const { proposeDecision } = useDecisionsBackend();
+    const { proposeDecision } = useFakeDecisions();
     const onDone = vi.fn();
     render(DecisionForm, { onDone, onCancel: vi.fn() });
 
@@ -56,7 +56,7 @@ describe("the propose form", () => {
   });
 
   it("shows what the backend refused next to the form and keeps what was typed", async () => {
-    const { proposeDecision } = useDecisionsBackend();
+    const { proposeDecision } = useFakeDecisions();
     proposeDecision.mockRejectedValue(
       new BackendError("invalid", "the amount \"1,500\" is ambiguous (thousands or decimals?); write 1500 or 1500.00"),
     );
@@ -78,7 +78,7 @@ describe("the propose form", () => {
   });
 
   it("offers the scopes the member's role reads and proposes in the one chosen", async () => {
-    const { proposeDecision } = useDecisionsBackend();
+    const { proposeDecision } = useFakeDecisions();
     render(DecisionForm, { onDone: vi.fn(), onCancel: vi.fn() });
 
     const scope = screen.getByLabelText("Scope") as HTMLSelectElement;
@@ -92,7 +92,7 @@ describe("the propose form", () => {
   });
 
   it("keeps an amendment in its decision's scope", async () => {
-    const { rows, amendDecision } = useDecisionsBackend();
+    const { rows, amendDecision } = useFakeDecisions();
     const budget = { ...rows.find((d) => d.id === "3333cccc")!, status: "open" as const };
     const onDone = vi.fn();
     render(DecisionForm, { amending: budget, onDone, onCancel: vi.fn() });

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import DecisionsView from "./DecisionsView.svelte";
-import { day, session, useDecisionsBackend } from "./fake";
+import { day, session, useFakeDecisions } from "./decisions.fake";
 
 vi.mock("../backend", async (real) => ({
   ...(await real()),
@@ -32,7 +32,7 @@ function row(title: string): HTMLElement {
 
 describe("the decisions view", () => {
   it("filters by what needs me, what is open and what is decided, and shows each row's facts", async () => {
-    const { decisions } = useDecisionsBackend();
+    const { decisions } = useFakeDecisions();
     render(DecisionsView, { session, version: 0 });
 
     expect(screen.getByRole("heading", { level: 1, name: "Decisions" })).toBeTruthy();
@@ -78,7 +78,7 @@ describe("the decisions view", () => {
   });
 
   it("opens the decision it is given, reads it again after a sync, and goes back to the list", async () => {
-    const { decision, decisions } = useDecisionsBackend();
+    const { decision, decisions } = useFakeDecisions();
     const view = render(DecisionsView, { session, version: 0, selected: "3333cccc" });
 
     expect(await screen.findByRole("heading", { level: 2, name: "Budget 2026" })).toBeTruthy();
@@ -94,7 +94,7 @@ describe("the decisions view", () => {
   });
 
   it("proposes a decision from the header and then shows it", async () => {
-    const { proposeDecision } = useDecisionsBackend();
+    const { proposeDecision } = useFakeDecisions();
     render(DecisionsView, { session, version: 0 });
     await waitFor(() => expect(shownTitles()).toHaveLength(1));
 

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { fundAccounts, reportAnnual, reportAvailable, reportBudget, reportIncome, transactionPage } from "../backend";
-import { pageOf } from "./fixtures";
+import { pageOf } from "./finance.fake";
 import FinanceView from "./FinanceView.svelte";
 
 vi.mock("../backend", async (real) => ({

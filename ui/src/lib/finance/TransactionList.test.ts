@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { fundAccounts, transactionPage } from "../backend";
 import type { TransactionPage } from "../bindings/TransactionPage";
 import { formatDate } from "../labels";
-import { pageOf } from "./fixtures";
+import { pageOf } from "./finance.fake";
 import TransactionList from "./TransactionList.svelte";
 
 vi.mock("../backend", async (real) => ({ ...(await real()), transactionPage: vi.fn(), fundAccounts: vi.fn() }));

@@ -1,10 +1,10 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
-import { BackendError } from "./backend";
-import { useFakeBackend } from "./backend.fake";
+import { BackendError } from "../backend";
+import { useFakeBackend } from "../backend.fake";
 import PartnerList from "./PartnerList.svelte";
 
-vi.mock("./backend", async (real) => ({ ...(await real()), homeInfo: vi.fn(), listPartners: vi.fn() }));
+vi.mock("../backend", async (real) => ({ ...(await real()), homeInfo: vi.fn(), listPartners: vi.fn() }));
 
 /** The names in the table's rows, top to bottom. */
 function shownNames(): string[] {

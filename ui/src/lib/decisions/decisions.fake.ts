@@ -4,7 +4,7 @@
 //   vi.mock("../backend", async (real) => ({ ...(await real()), decisions: vi.fn(), decision: vi.fn(), … }));
 //
 // (with `scopes: vi.fn()` among them: the propose form's scope selector asks it)
-// then `useDecisionsBackend()` gives them their behaviour. Nothing here reaches Tauri.
+// then `useFakeDecisions()` gives them their behaviour. Nothing here reaches Tauri.
 
 import { vi } from "vitest";
 import * as backend from "../backend";
@@ -173,7 +173,7 @@ function summary(d: DecisionDetail) {
 }
 
 /** Points the mocked decision calls at records held in memory. */
-export function useDecisionsBackend(fake: FakeDecisions = {}) {
+export function useFakeDecisions(fake: FakeDecisions = {}) {
   const rows = fake.rows ?? records();
   const find = (id: string) => {
     const found = rows.find((d) => d.id === id);
