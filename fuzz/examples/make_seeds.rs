@@ -146,7 +146,7 @@ fn main() -> Res<()> {
     let mut payloads = Vec::new();
     for file in &files {
         let bytes = fs::read(file)?;
-        let opened = envelope::open(&bytes, &alice_key, &certs, now())?;
+        let opened = envelope::open(&bytes, &alice_key, &certs)?;
         let payload: BundlePayload = canonical::from_bytes(&opened.payload)?;
         sealed.push(bytes);
         payloads.push(payload);

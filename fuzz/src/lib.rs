@@ -56,7 +56,7 @@ pub fn fixture() -> &'static Fixture {
         let alice_key = alice.unlock(&pass, now()).expect("the fixture key unlocks");
         let bob_key = bob.unlock(&pass, now()).expect("the fixture key unlocks");
         let genesis = std::fs::read(dir.join("genesis.pgp")).expect("fixtures/genesis.pgp");
-        let payload = envelope::decrypt_unverified(&genesis, &bob_key, now()).expect("the genesis opens");
+        let payload = envelope::decrypt_unverified(&genesis, &bob_key).expect("the genesis opens");
         let payload: GenesisPayload = canonical::from_bytes(&payload).expect("the genesis payload parses");
         Fixture {
             roster: vec![alice.cert(), bob.cert()],

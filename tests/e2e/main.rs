@@ -2,6 +2,7 @@
 //! One test binary for the whole crate (modules below), as the style guide asks.
 
 mod access;
+mod clocks;
 mod crash;
 mod decisions;
 mod finance;

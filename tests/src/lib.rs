@@ -69,6 +69,9 @@ pub struct Member {
     pub name: String,
     pub home: PathBuf,
     pub passphrase: String,
+    /// How far this laptop's clock is off, as libfaketime writes it (`+5`, `+10m`,
+    /// `-3d`): every run of `countersign` then lives at that time.
+    pub clock: Option<String>,
     _root: tempfile::TempDir,
 }
 
@@ -80,8 +83,17 @@ impl Member {
             name: name.to_string(),
             home: root.path().join("home"),
             passphrase: format!("{} passphrase", name.to_lowercase()),
+            clock: None,
             _root: root,
         }
+    }
+
+    /// A member with a freshly generated key, on a laptop whose clock is off by
+    /// `offset` (see [`Member::clock`]) from the key's making on.
+    pub fn init_with_clock(name: &str, offset: &str) -> Member {
+        let member = Member { clock: Some(offset.to_string()), ..Member::new(name) };
+        member.run(&["init", "--name", name, "--email", &member.email()]).ok();
+        member
     }
 
     /// A member with a freshly generated key.
@@ -102,7 +114,14 @@ impl Member {
 
     /// The command, with this member's home and passphrase in its environment.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(countersign_bin());
+        let mut cmd = match &self.clock {
+            Some(offset) => {
+                let mut faked = Command::new("faketime");
+                faked.arg("-f").arg(offset).arg(countersign_bin());
+                faked
+            }
+            None => Command::new(countersign_bin()),
+        };
         cmd.arg("--home").arg(&self.home).args(args);
         cmd.env("COUNTERSIGN_PASSPHRASE", &self.passphrase).env_remove("COUNTERSIGN_HOME");
         cmd
@@ -188,7 +207,24 @@ impl Board {
     }
 
     pub fn with_roles(names: &[&str], roles: &[&str]) -> Board {
-        let members: Vec<Member> = names.iter().map(|n| Member::init(n)).collect();
+        Board::of(names.iter().map(|n| Member::init(n)).collect(), roles)
+    }
+
+    /// A board whose laptops' clocks are off by each member's offset (`None`: right).
+    pub fn with_clocks(members: &[(&str, Option<&str>)]) -> Board {
+        let members = members
+            .iter()
+            .map(|(name, clock)| match clock {
+                Some(offset) => Member::init_with_clock(name, offset),
+                None => Member::init(name),
+            })
+            .collect();
+        Board::of(members, &[])
+    }
+
+    /// The first of `members` creates the workspace with every other (role board
+    /// unless `roles` says otherwise) and the others join it.
+    pub fn of(members: Vec<Member>, roles: &[&str]) -> Board {
         let folder = tempfile::Builder::new().prefix("shared").tempdir().expect("a shared folder");
         let creator = &members[0];
         let mut args: Vec<String> =

@@ -31,8 +31,8 @@ mod common;
 use common::{copy_dir, restore_dir, scratch, Member};
 
 /// Opens a bundle with Carol's key: its payload.
-fn payload_of(bytes: &[u8], reader: &Member, certs: &[sequoia_openpgp::Cert], clock: &Arc<dyn Clock>) -> BundlePayload {
-    let opened = envelope::open(bytes, &reader.key, certs, clock.now()).unwrap();
+fn payload_of(bytes: &[u8], reader: &Member, certs: &[sequoia_openpgp::Cert]) -> BundlePayload {
+    let opened = envelope::open(bytes, &reader.key, certs).unwrap();
     canonical::from_bytes(&opened.payload).unwrap()
 }
 
@@ -133,7 +133,7 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     let honest_digest = carol.home.digest().unwrap();
     let a_new_bytes = fs::read(&a_new).unwrap();
     let b_new_bytes = fs::read(&b_new).unwrap();
-    let a_payload = payload_of(&a_new_bytes, &carol, &certs, &clock);
+    let a_payload = payload_of(&a_new_bytes, &carol, &certs);
     let rel = |p: &Path| p.strip_prefix(&folder).unwrap().to_string_lossy().into_owned();
 
     // ---- The variants.
@@ -257,7 +257,7 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     // Votes moved onto another decision: Carol's signed approval of the travel budget,
     // presented as a vote on the sprint budget, by Carol and by Alice.
     let carol_vote = fs::read(carol.chain(&ws_dir).last().unwrap()).unwrap();
-    let vote_op = payload_of(&carol_vote, &carol, &certs, &clock)
+    let vote_op = payload_of(&carol_vote, &carol, &certs)
         .ops
         .into_iter()
         .find(|o| matches!(o.body, OpBody::DecisionVote { .. }))
@@ -290,7 +290,7 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
     }
     // The removed member's bundles after her cut, dated after and before the removal.
     let d_last = fs::read(d_chain.last().unwrap()).unwrap();
-    let d_payload = payload_of(&d_last, &carol, &all_certs, &clock);
+    let d_payload = payload_of(&d_last, &carol, &all_certs);
     for (label, ms) in [("future", 4_102_444_800_000_i64), ("backdated", 1_000_000_000_000)] {
         let mut late = d_payload.clone();
         late.seq += 1;

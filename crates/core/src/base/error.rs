@@ -67,6 +67,11 @@ pub enum Error {
     #[error("the key {fingerprint} cannot be used: {reason}")]
     KeyUnusable { fingerprint: String, reason: String },
 
+    /// This computer's clock reads a time before the member's own key was made: what
+    /// it signs now would not verify anywhere.
+    #[error("this computer's clock says {now}, before your key was made ({created}); set the date and time (automatic time, or by hand) and try again; nothing was written")]
+    ClockBeforeKey { now: String, created: String },
+
     /// A failure inside the OpenPGP implementation.
     #[error("OpenPGP error: {0}")]
     OpenPgp(String),
@@ -188,6 +193,7 @@ impl Error {
             Error::PassphraseUnavailable(_) => "passphrase-unavailable",
             Error::NotASecretKey { .. } => "not-a-secret-key",
             Error::KeyUnusable { .. } => "key-unusable",
+            Error::ClockBeforeKey { .. } => "clock-before-key",
             Error::OpenPgp(_) => "openpgp",
             Error::KeyringUnavailable(_) => "keyring-unavailable",
             Error::ScopeNotReadable { .. } => "scope-not-readable",

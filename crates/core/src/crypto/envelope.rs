@@ -8,7 +8,7 @@
 
 use crate::base::error::{Error, Result};
 use crate::crypto::identity::Fingerprint;
-use crate::crypto::key::{policy, UnlockedKey};
+use crate::crypto::key::{cert_time, policy, UnlockedKey};
 use chrono::{DateTime, Utc};
 use openpgp::cert::Cert;
 use openpgp::crypto::SessionKey;
@@ -82,11 +82,12 @@ pub fn seal_bound(
     recipients: &[Cert],
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>> {
+    key.check_clock(now)?;
     let policy = policy();
     let time = SystemTime::from(now);
     let mut keys = Vec::new();
     for cert in recipients {
-        let valid = cert.with_policy(&policy, time).map_err(|e| Error::KeyUnusable {
+        let valid = cert.with_policy(&policy, cert_time(cert, now)).map_err(|e| Error::KeyUnusable {
             fingerprint: cert.fingerprint().to_hex(),
             reason: format!("it is not valid now ({e})"),
         })?;
@@ -136,15 +137,15 @@ fn envelope_digest(bytes: &[u8], pkesks: &[PKESK]) -> Option<String> {
 
 /// Decrypts `bytes` with `key` and verifies that exactly the signature of a roster
 /// member covers the payload.
-pub fn open(bytes: &[u8], key: &UnlockedKey, roster: &[Cert], now: DateTime<Utc>) -> Result<Opened, EnvelopeError> {
-    let (payload, signer, _, pkesks) = open_with(bytes, Unlock::Key(key), roster, now, true)?;
+pub fn open(bytes: &[u8], key: &UnlockedKey, roster: &[Cert]) -> Result<Opened, EnvelopeError> {
+    let (payload, signer, _, pkesks) = open_with(bytes, Unlock::Key(key), roster, true)?;
     Ok(opened(bytes, payload, signer, &pkesks)?)
 }
 
 /// Decrypts `bytes` without checking the signature: only for the genesis bundle,
 /// whose payload carries the certificates it is then verified against with [`open`].
-pub fn decrypt_unverified(bytes: &[u8], key: &UnlockedKey, now: DateTime<Utc>) -> Result<Vec<u8>, EnvelopeError> {
-    open_with(bytes, Unlock::Key(key), &[], now, false).map(|(payload, ..)| payload)
+pub fn decrypt_unverified(bytes: &[u8], key: &UnlockedKey) -> Result<Vec<u8>, EnvelopeError> {
+    open_with(bytes, Unlock::Key(key), &[], false).map(|(payload, ..)| payload)
 }
 
 /// The session key of a message: a member added to the roster later receives the
@@ -168,29 +169,20 @@ impl SharedKey {
 }
 
 /// Decrypts a message addressed to `key` and returns its session key.
-pub fn session_key(bytes: &[u8], key: &UnlockedKey, now: DateTime<Utc>) -> Result<SharedKey, EnvelopeError> {
-    let (_, _, captured, _) = open_with(bytes, Unlock::Key(key), &[], now, false)?;
+pub fn session_key(bytes: &[u8], key: &UnlockedKey) -> Result<SharedKey, EnvelopeError> {
+    let (_, _, captured, _) = open_with(bytes, Unlock::Key(key), &[], false)?;
     captured.ok_or(EnvelopeError::NotForMe)
 }
 
 /// [`open`] with a shared session key instead of a secret key.
-pub fn open_shared(
-    bytes: &[u8],
-    shared: &SharedKey,
-    roster: &[Cert],
-    now: DateTime<Utc>,
-) -> Result<Opened, EnvelopeError> {
-    let (payload, signer, _, pkesks) = open_with(bytes, Unlock::Shared(shared), roster, now, true)?;
+pub fn open_shared(bytes: &[u8], shared: &SharedKey, roster: &[Cert]) -> Result<Opened, EnvelopeError> {
+    let (payload, signer, _, pkesks) = open_with(bytes, Unlock::Shared(shared), roster, true)?;
     Ok(opened(bytes, payload, signer, &pkesks)?)
 }
 
 /// [`decrypt_unverified`] with a shared session key (the genesis, for a member added later).
-pub fn decrypt_shared_unverified(
-    bytes: &[u8],
-    shared: &SharedKey,
-    now: DateTime<Utc>,
-) -> Result<Vec<u8>, EnvelopeError> {
-    open_with(bytes, Unlock::Shared(shared), &[], now, false).map(|(payload, ..)| payload)
+pub fn decrypt_shared_unverified(bytes: &[u8], shared: &SharedKey) -> Result<Vec<u8>, EnvelopeError> {
+    open_with(bytes, Unlock::Shared(shared), &[], false).map(|(payload, ..)| payload)
 }
 
 /// What [`open_with`] found: the payload, the signer, the session key, the recipient packets.
@@ -223,15 +215,9 @@ enum Unlock<'a> {
 /// container cut inside its first bytes trips an `unwrap` in sequoia 2.4 while it
 /// sets up decryption): such a file is damaged, not a reason to stop reading the
 /// folder, so the panic is caught here and reported as damage.
-fn open_with(
-    bytes: &[u8],
-    unlock: Unlock<'_>,
-    roster: &[Cert],
-    now: DateTime<Utc>,
-    verify: bool,
-) -> Result<OpenedParts, EnvelopeError> {
+fn open_with(bytes: &[u8], unlock: Unlock<'_>, roster: &[Cert], verify: bool) -> Result<OpenedParts, EnvelopeError> {
     let guarded =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_unguarded(bytes, unlock, roster, now, verify)));
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_unguarded(bytes, unlock, roster, verify)));
     guarded.unwrap_or_else(|_| {
         Err(EnvelopeError::Damaged("the OpenPGP reader failed on it; the file is damaged or crafted".into()))
     })
@@ -241,7 +227,6 @@ fn open_unguarded(
     bytes: &[u8],
     unlock: Unlock<'_>,
     roster: &[Cert],
-    now: DateTime<Utc>,
     verify: bool,
 ) -> Result<OpenedParts, EnvelopeError> {
     // Every binary OpenPGP packet starts with a tag byte whose high bit is set.
@@ -260,7 +245,7 @@ fn open_unguarded(
         pkesks: Vec::new(),
     };
     let builder = DecryptorBuilder::from_bytes(bytes).map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?;
-    let mut decryptor = match builder.with_policy(&policy, SystemTime::from(now), helper) {
+    let mut decryptor = match builder.with_policy(&policy, verification_time(), helper) {
         Ok(d) => d,
         Err(e) => return Err(classify(e)),
     };
@@ -283,9 +268,21 @@ fn open_unguarded(
     }
 }
 
+/// The time signatures are verified at. Sequoia checks the signing key as it stood
+/// at the signature's own time; the reader's time only bounds how late a signature
+/// may be made, with no tolerance once a time is given. A laptop whose clock runs
+/// ahead is still a member: so the bound is the latest time an OpenPGP signature can
+/// name (its creation time is 32 bits of seconds), and nothing is refused for having
+/// been signed "in the future". Removals and key replacements are the roster's cuts,
+/// which do not depend on clocks.
+fn verification_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(u32::MAX))
+}
+
 /// A detached, ASCII-armored signature by `key` over `document` (a vote), which
 /// `gpg --verify SIG DOCUMENT` checks against the signer's certificate.
 pub fn sign_detached(document: &[u8], key: &UnlockedKey, now: DateTime<Utc>) -> Result<String> {
+    key.check_clock(now)?;
     let pgp = |e: anyhow::Error| Error::OpenPgp(e.to_string());
     let mut armored = Vec::new();
     {
@@ -304,13 +301,8 @@ pub fn sign_detached(document: &[u8], key: &UnlockedKey, now: DateTime<Utc>) -> 
 }
 
 /// Checks that `signature` (armored, detached) is a valid signature over `document`
-/// by `cert`'s signing key at `now`; the reason otherwise.
-pub fn verify_detached(
-    document: &[u8],
-    signature: &str,
-    cert: &Cert,
-    now: DateTime<Utc>,
-) -> std::result::Result<(), EnvelopeError> {
+/// by `cert`'s signing key as it stood when it signed; the reason otherwise.
+pub fn verify_detached(document: &[u8], signature: &str, cert: &Cert) -> std::result::Result<(), EnvelopeError> {
     let policy = policy();
     let helper = Helper {
         unlock: Unlock::Nothing,
@@ -324,7 +316,7 @@ pub fn verify_detached(
     };
     let mut verifier = DetachedVerifierBuilder::from_bytes(signature.as_bytes())
         .map_err(|e| EnvelopeError::NotOpenPgp(e.to_string()))?
-        .with_policy(&policy, SystemTime::from(now), helper)
+        .with_policy(&policy, verification_time(), helper)
         .map_err(classify)?;
     verifier.verify_bytes(document).map_err(classify)?;
     match verifier.into_helper().signer {
@@ -462,6 +454,42 @@ mod tests {
         (key, unlocked)
     }
 
+    fn member_at(name: &str, at: DateTime<Utc>) -> (SecretKey, UnlockedKey) {
+        let pass = Passphrase::from("pw");
+        let key = SecretKey::generate(name, &format!("{}@example.org", name.to_lowercase()), &pass, at).unwrap();
+        let unlocked = key.unlock(&pass, at).unwrap();
+        (key, unlocked)
+    }
+
+    /// Laptop clocks differ by seconds to days: Alice's runs three days slow, so her key
+    /// and everything she signs is dated then; Bob's is right, or three days fast.
+    #[test]
+    fn members_whose_clocks_are_days_apart_seal_to_and_open_from_each_other() {
+        let slow = now() - chrono::Duration::days(3);
+        let (alice, alice_key) = member_at("Alice", slow);
+        let (bob, bob_key) = member_at("Bob", now());
+        let roster = [alice.cert(), bob.cert()];
+        // Bob's key was made "in the future" of Alice's clock: she still encrypts to it.
+        let from_alice = seal(b"slow", &alice_key, &roster, slow).unwrap();
+        assert_eq!(open(&from_alice, &bob_key, &roster).unwrap().signer, alice.fingerprint());
+        // Signed days after Alice's clock: it opens on her laptop, and so does a vote.
+        let ahead = now() + chrono::Duration::days(3);
+        let from_bob = seal(b"fast", &bob_key, &roster, ahead).unwrap();
+        assert_eq!(open(&from_bob, &alice_key, &roster).unwrap().payload, b"fast");
+        let vote = sign_detached(b"a vote", &bob_key, ahead).unwrap();
+        verify_detached(b"a vote", &vote, &bob.cert()).unwrap();
+    }
+
+    #[test]
+    fn a_clock_set_before_the_key_was_made_is_told_to_be_set_and_signs_nothing() {
+        let (alice, alice_key) = member("Alice");
+        let before = now() - chrono::Duration::days(3);
+        let err = seal(b"x", &alice_key, &[alice.cert()], before).unwrap_err();
+        assert!(matches!(err, Error::ClockBeforeKey { .. }), "{err}");
+        assert!(err.to_string().contains("set the date and time"), "{err}");
+        assert!(matches!(sign_detached(b"a vote", &alice_key, before), Err(Error::ClockBeforeKey { .. })));
+    }
+
     #[test]
     fn sealed_payloads_open_for_every_recipient_and_name_the_signer() {
         let (alice, alice_key) = member("Alice");
@@ -471,11 +499,11 @@ mod tests {
         let sealed = seal(b"the payload", &alice_key, &roster, now()).unwrap();
         assert!(!sealed.windows(11).any(|w| w == b"the payload"), "plaintext in the envelope");
         for key in [&alice_key, &bob_key] {
-            let opened = open(&sealed, key, &roster, now()).unwrap();
+            let opened = open(&sealed, key, &roster).unwrap();
             assert_eq!(opened.payload, b"the payload");
             assert_eq!(opened.signer, alice.fingerprint());
         }
-        assert_eq!(open(&sealed, &carol_key, &roster, now()).unwrap_err(), EnvelopeError::NotForMe);
+        assert_eq!(open(&sealed, &carol_key, &roster).unwrap_err(), EnvelopeError::NotForMe);
     }
 
     #[test]
@@ -494,7 +522,7 @@ mod tests {
         )
         .unwrap();
         let roster = [alice.cert(), bob.cert()];
-        assert_eq!(open(&sealed, &alice_key, &roster, now()).unwrap().envelope.as_deref(), Some(named.as_str()));
+        assert_eq!(open(&sealed, &alice_key, &roster).unwrap().envelope.as_deref(), Some(named.as_str()));
         // The last byte of Bob's packet (the second) is part of his encrypted session
         // key: Alice still opens the message, but its envelope is no longer the one named.
         let alice_cert = alice.cert();
@@ -505,7 +533,7 @@ mod tests {
         let first_len = Packet::from(PKESK::from(first)).to_vec().unwrap().len();
         let mut bent = sealed.clone();
         bent[first_len * 2 - 1] ^= 0x01;
-        let opened = open(&bent, &alice_key, &roster, now()).unwrap();
+        let opened = open(&bent, &alice_key, &roster).unwrap();
         assert_eq!(opened.payload, b"payload");
         assert_ne!(opened.envelope.as_deref(), Some(named.as_str()));
     }
@@ -516,16 +544,16 @@ mod tests {
         let (mallory, mallory_key) = member("Mallory");
         let roster = [alice.cert()];
         let forged = seal(b"x", &mallory_key, &[alice.cert(), mallory.cert()], now()).unwrap();
-        assert!(matches!(open(&forged, &alice_key, &roster, now()), Err(EnvelopeError::UnknownSigner(_))));
+        assert!(matches!(open(&forged, &alice_key, &roster), Err(EnvelopeError::UnknownSigner(_))));
 
         let sealed = seal(b"payload", &alice_key, &roster, now()).unwrap();
         for i in [sealed.len() / 2, sealed.len() - 3] {
             let mut bent = sealed.clone();
             bent[i] ^= 0x01;
-            assert!(open(&bent, &alice_key, &roster, now()).is_err(), "byte {i} changed, still opened");
+            assert!(open(&bent, &alice_key, &roster).is_err(), "byte {i} changed, still opened");
         }
-        assert!(matches!(open(b"hello", &alice_key, &roster, now()), Err(EnvelopeError::NotOpenPgp(_))));
-        assert!(open(&sealed[..sealed.len() / 2], &alice_key, &roster, now()).is_err());
+        assert!(matches!(open(b"hello", &alice_key, &roster), Err(EnvelopeError::NotOpenPgp(_))));
+        assert!(open(&sealed[..sealed.len() / 2], &alice_key, &roster).is_err());
     }
 
     #[test]
@@ -536,10 +564,10 @@ mod tests {
         let roster = [alice.cert()];
         let sealed = seal(&vec![0u8; MAX_PAYLOAD_BYTES + 1], &alice_key, &roster, now()).unwrap();
         assert!(sealed.len() < MAX_PAYLOAD_BYTES / 500, "{} bytes", sealed.len());
-        match open(&sealed, &alice_key, &roster, now()) {
+        match open(&sealed, &alice_key, &roster) {
             Err(EnvelopeError::Damaged(reason)) => assert!(reason.contains("more than 32 MiB"), "{reason}"),
             other => panic!("opened: {:?}", other.map(|o| o.payload.len())),
         }
-        assert!(decrypt_unverified(&sealed, &alice_key, now()).is_err());
+        assert!(decrypt_unverified(&sealed, &alice_key).is_err());
     }
 }

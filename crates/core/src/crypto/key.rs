@@ -27,6 +27,15 @@ pub fn policy() -> StandardPolicy<'static> {
     StandardPolicy::new()
 }
 
+/// When to look at another member's certificate to encrypt to it or accept it: at
+/// `now`, or when it was made if this computer's clock has not reached that yet.
+/// Laptops' clocks differ by seconds to days (no time server on a plane, dual-boot
+/// machines keeping local time): a key made "in the future" of a slow clock is still
+/// the key its member uses.
+pub(crate) fn cert_time(cert: &Cert, now: DateTime<Utc>) -> SystemTime {
+    SystemTime::from(now).max(cert.primary_key().key().creation_time())
+}
+
 /// A member's secret key as kept on disk: a transferable secret key whose secret
 /// parts are all encrypted with the member's passphrase.
 #[derive(Clone)]
@@ -47,6 +56,21 @@ pub struct UnlockedKey {
     pub signer: KeyPair,
     /// Decrypts bundles addressed to this member.
     pub decryptors: Vec<KeyPair>,
+}
+
+impl UnlockedKey {
+    /// Refuses to sign at `now` with a key made after it: such a signature verifies
+    /// nowhere, so the member is told to set the clock before anything is written.
+    pub(crate) fn check_clock(&self, now: DateTime<Utc>) -> Result<()> {
+        let created: DateTime<Utc> = self.signer.public().creation_time().into();
+        if now < created {
+            return Err(Error::ClockBeforeKey {
+                now: now.format("%Y-%m-%d %H:%M UTC").to_string(),
+                created: created.format("%Y-%m-%d %H:%M UTC").to_string(),
+            });
+        }
+        Ok(())
+    }
 }
 
 impl SecretKey {

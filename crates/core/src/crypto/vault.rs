@@ -60,11 +60,11 @@ impl StoreKey {
     }
 
     /// Reads the store key of the home in `dir`.
-    pub(crate) fn read(dir: &Path, key: &UnlockedKey, own: &Cert, now: DateTime<Utc>) -> Result<StoreKey> {
+    pub(crate) fn read(dir: &Path, key: &UnlockedKey, own: &Cert) -> Result<StoreKey> {
         let path = dir.join(STORE_KEY_FILE);
         let sealed = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
         let damaged = |detail: String| Error::HomeDamaged { path: path.clone(), detail };
-        let opened = envelope::open(&sealed, key, std::slice::from_ref(own), now)
+        let opened = envelope::open(&sealed, key, std::slice::from_ref(own))
             .map_err(|e| damaged(format!("the store key does not open with this member's key ({e})")))?;
         let bytes: [u8; 32] =
             opened.payload.try_into().map_err(|_| damaged("the store key is not 32 bytes long".into()))?;

@@ -11,7 +11,7 @@ use crate::decisions::model::Vote;
 use crate::decisions::model::{DecisionDoc, VoteDoc};
 use crate::engine::operation::{OpBody, OpId, Operation};
 use crate::members::scope::Scope;
-use chrono::{DateTime, Utc};
+
 use rusqlite::{params, Connection, Transaction};
 use std::collections::BTreeMap;
 
@@ -159,7 +159,6 @@ pub fn check_vote(
     workspace: &str,
     op: &Operation,
     certs: &BTreeMap<Fingerprint, sequoia_openpgp::Cert>,
-    now: DateTime<Utc>,
 ) -> std::result::Result<(), String> {
     let OpBody::DecisionVote { version, choice, reason, signature, .. } = &op.body else {
         return Ok(());
@@ -168,6 +167,6 @@ pub fn check_vote(
         return Err(format!("it holds a vote by {}, who is not on the roster", op.author));
     };
     let doc = VoteDoc::of(workspace, &op.author, version, *choice, reason.as_ref());
-    envelope::verify_detached(&doc.to_bytes(), signature, cert, now)
+    envelope::verify_detached(&doc.to_bytes(), signature, cert)
         .map_err(|e| format!("it holds a vote whose signature does not match its vote document ({e})"))
 }

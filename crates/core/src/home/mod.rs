@@ -516,7 +516,7 @@ fn read_sealed(dir: &Path, unlocked: &UnlockedKey, now: DateTime<Utc>) -> Result
     if is_legacy(dir) {
         encrypt_legacy_home(dir, &key, unlocked, now)?;
     }
-    let vault = Arc::new(StoreKey::read(dir, unlocked, &key.cert(), now)?);
+    let vault = Arc::new(StoreKey::read(dir, unlocked, &key.cert())?);
     Ok((file, key, vault))
 }
 

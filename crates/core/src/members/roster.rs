@@ -4,7 +4,7 @@
 
 use crate::base::error::{Error, Result};
 use crate::crypto::identity::Fingerprint;
-use crate::crypto::key::policy;
+use crate::crypto::key::{cert_time, policy};
 use crate::members::role::Role;
 use crate::members::rules::{DecisionKind, Rule};
 use crate::members::scope::Scope;
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
-use std::time::SystemTime;
+
 use ts_rs::TS;
 
 /// One member of the roster.
@@ -78,12 +78,13 @@ impl RosterMember {
     }
 }
 
-/// Checks that bundles can be encrypted to `cert` at `now`.
+/// Checks that bundles can be encrypted to `cert` at `now` (or when it was made, for
+/// a key this computer's clock has not reached yet).
 pub fn check_encryptable(cert: &Cert, now: DateTime<Utc>) -> Result<()> {
     let policy = policy();
     let unusable = |reason: String| Error::KeyUnusable { fingerprint: cert.fingerprint().to_hex(), reason };
     let valid = cert
-        .with_policy(&policy, SystemTime::from(now))
+        .with_policy(&policy, cert_time(cert, now))
         .map_err(|e| unusable(format!("it is not valid now ({e}); it may be expired or revoked")))?;
     if valid.keys().supported().alive().revoked(false).for_transport_encryption().next().is_none()
         && valid.keys().supported().alive().revoked(false).for_storage_encryption().next().is_none()

@@ -16,7 +16,7 @@ use crate::members::governance::{Change, GovVersion};
 use crate::members::roster::RosterMember;
 use crate::members::scope::Scope;
 use crate::sync::scan::Found;
-use chrono::{DateTime, Utc};
+
 use sequoia_openpgp::cert::Cert;
 use sequoia_openpgp::KeyHandle;
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,8 +112,8 @@ pub(crate) struct Signers<'a> {
 }
 
 /// Opens and checks one bundle file.
-pub(crate) fn check(f: &Found, bytes: &[u8], signers: &Signers<'_>, key: &UnlockedKey, now: DateTime<Utc>) -> Verdict {
-    match open_and_check(f, bytes, signers, key, now) {
+pub(crate) fn check(f: &Found, bytes: &[u8], signers: &Signers<'_>, key: &UnlockedKey) -> Verdict {
+    match open_and_check(f, bytes, signers, key) {
         Ok(checked) => Verdict::Opened(checked.0, checked.1),
         Err(None) => Verdict::Sealed,
         Err(Some(reason)) => Verdict::Refused(reason),
@@ -127,11 +127,10 @@ pub(crate) fn open_and_check(
     bytes: &[u8],
     signers: &Signers<'_>,
     key: &UnlockedKey,
-    now: DateTime<Utc>,
 ) -> std::result::Result<(BundlePayload, Vec<OpId>), Option<String>> {
-    let opened = match envelope::open(bytes, key, signers.certs, now) {
+    let opened = match envelope::open(bytes, key, signers.certs) {
         Err(EnvelopeError::NotForMe) if signers.shares.contains_key(&f.rel) => {
-            envelope::open_shared(bytes, &signers.shares[&f.rel], signers.certs, now)
+            envelope::open_shared(bytes, &signers.shares[&f.rel], signers.certs)
         }
         other => other,
     };
@@ -148,7 +147,7 @@ pub(crate) fn open_and_check(
         }
         Err(other) => return Err(Some(other.to_string())),
     };
-    checked_payload(f, &opened, signers, now).map_err(Some)
+    checked_payload(f, &opened, signers).map_err(Some)
 }
 
 /// The checks of docs/bundle-format.md 2.5 after the envelope is open.
@@ -156,12 +155,11 @@ fn checked_payload(
     f: &Found,
     opened: &envelope::Opened,
     signers: &Signers<'_>,
-    now: DateTime<Utc>,
 ) -> std::result::Result<(BundlePayload, Vec<OpId>), String> {
     let (payload, ids) = parse_payload(&opened.payload, signers.workspace)?;
     check_origin(f, opened, &payload)?;
     signers.head.accepts(&payload.author, &payload.device, payload.seq)?;
-    check_operations(&payload, opened, signers, now)?;
+    check_operations(&payload, opened, signers)?;
     Ok((payload, ids))
 }
 
@@ -226,7 +224,6 @@ fn check_operations(
     payload: &BundlePayload,
     opened: &envelope::Opened,
     signers: &Signers<'_>,
-    now: DateTime<Utc>,
 ) -> std::result::Result<(), String> {
     if let Some(op) = payload.ops.iter().find(|op| op.scope != payload.scope) {
         return Err(format!(
@@ -246,7 +243,7 @@ fn check_operations(
                 );
             }
         }
-        crate::decisions::records::check_vote(signers.workspace, op, signers.known, now)?;
+        crate::decisions::records::check_vote(signers.workspace, op, signers.known)?;
         crate::finance::records::check(op)?;
     }
     Ok(())

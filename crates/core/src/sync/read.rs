@@ -7,7 +7,7 @@ use crate::crypto::identity::Fingerprint;
 use crate::crypto::key::UnlockedKey;
 use crate::decisions::governance::{self, Governance, Refresh};
 use crate::engine::bundle::{self};
-use crate::engine::store::write_meta;
+use crate::engine::store::{read_meta, write_meta};
 use crate::home::Home;
 use crate::members::governance::GovVersion;
 use crate::sync::chains::applied_chain;
@@ -29,7 +29,7 @@ use crate::sync::report::SyncReport;
 use crate::sync::scan::scan;
 use crate::sync::scan::Conflict;
 use crate::sync::scan::Found;
-use chrono::{DateTime, Utc};
+
 use rusqlite::{params, OptionalExtension};
 use sequoia_openpgp::cert::Cert;
 use std::collections::{BTreeMap, BTreeSet};
@@ -83,14 +83,15 @@ impl Home {
 
     fn read_folder_once(&mut self, key: &UnlockedKey) -> Result<SyncReport> {
         let (id, ws_dir) = self.workspace_dir()?;
-        let now = self.clock().now();
-        self.ensure_genesis(&id, &ws_dir, key, now)?;
-        let context = self.reading_context(&id, &ws_dir, key, now)?;
+        self.ensure_genesis(&id, &ws_dir, key)?;
+        let context = self.reading_context(&id, &ws_dir, key)?;
 
         let (found, conflicts) = scan(&ws_dir, &id)?;
         let seen: BTreeSet<String> = found.iter().map(|f| f.rel.clone()).collect();
         let mut forks = Forks::default();
-        let mut to_check = self.files_to_check(found, &context.shares, &mut forks)?;
+        // Files refused under checks older than these are checked again once.
+        let recheck = read_meta(self.db(), "checks")?.as_deref() != Some(CHECKS);
+        let mut to_check = self.files_to_check(found, &context.shares, recheck, &mut forks)?;
         forks.add_conflict_copies(&conflicts);
 
         // Opening envelopes and applying operations dominate the cost of reading: worker
@@ -100,9 +101,10 @@ impl Home {
         let me = self.fingerprint().clone();
         let mut report = SyncReport::default();
         let tx = self.store_mut().transaction()?;
-        let verdicts = open_and_apply(&tx, &to_check, &context, &me, key, now, &mut forks, &mut report)?;
+        let verdicts = open_and_apply(&tx, &to_check, &context, &me, key, &mut forks, &mut report)?;
         record_verdicts(&tx, &verdicts, &seen, &mut report)?;
         write_meta(&tx, "forks", &serde_json::to_string(&forks.found).unwrap_or_else(|_| "[]".into()))?;
+        write_meta(&tx, "checks", CHECKS)?;
         tx.commit()?;
 
         // Earlier rejections still in the folder are reported again until resolved.
@@ -118,11 +120,11 @@ impl Home {
     }
 
     /// Reads the genesis bundle again when the database lacks it (after a rebuild).
-    fn ensure_genesis(&mut self, id: &str, ws_dir: &Path, key: &UnlockedKey, now: DateTime<Utc>) -> Result<()> {
+    fn ensure_genesis(&mut self, id: &str, ws_dir: &Path, key: &UnlockedKey) -> Result<()> {
         let has_genesis: bool = self.db().prepare("SELECT 1 FROM workspace WHERE id = ?1")?.exists([id])?;
         if !has_genesis {
             let folder = ws_dir.parent().unwrap_or(Path::new("."));
-            let genesis = crate::sync::workspace::read_genesis(folder, id, self.fingerprint(), key, now)?;
+            let genesis = crate::sync::workspace::read_genesis(folder, id, self.fingerprint(), key)?;
             let tx = self.store_mut().transaction()?;
             crate::sync::workspace::apply_genesis(&tx, id, &genesis)?;
             tx.commit()?;
@@ -133,12 +135,12 @@ impl Home {
     /// What every bundle of this read is checked against. Bundles and votes are
     /// verified against every key ever on the roster; the chain then says whether the
     /// signer may write at that point.
-    fn reading_context(&self, id: &str, ws_dir: &Path, key: &UnlockedKey, now: DateTime<Utc>) -> Result<Context> {
+    fn reading_context(&self, id: &str, ws_dir: &Path, key: &UnlockedKey) -> Result<Context> {
         let gov = Governance::load(self.db())?;
         let head = gov.head().clone();
         let known = governance::certificates(self.db())?;
         let certs: Vec<Cert> = known.values().cloned().collect();
-        let shares = crate::sync::shares::read_shares(ws_dir, id, self.fingerprint(), key, Some(&certs), now);
+        let shares = crate::sync::shares::read_shares(ws_dir, id, self.fingerprint(), key, Some(&certs));
         let access = Access::of(&gov, &known, &proposed_members(self.db())?);
         // A member whose role reads every scope expects to open every bundle; anyone
         // else finds bundles of other scopes, sealed to their readers.
@@ -153,6 +155,7 @@ impl Home {
         &self,
         found: Vec<Found>,
         shares: &BTreeMap<String, envelope::SharedKey>,
+        recheck: bool,
         forks: &mut Forks,
     ) -> Result<Vec<(Found, Vec<u8>, String)>> {
         let mut to_check = Vec::new();
@@ -163,8 +166,10 @@ impl Home {
                 .query_row([&f.rel], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
             if let Some((_, status, size, mtime)) = &known {
-                // A refused or sealed file is checked again when a key share for it arrived.
-                let retry = matches!(status.as_str(), "rejected" | "sealed") && shares.contains_key(&f.rel);
+                // A refused or sealed file is checked again when a key share for it
+                // arrived, and a refused one when the checks changed since.
+                let retry = (matches!(status.as_str(), "rejected" | "sealed") && shares.contains_key(&f.rel))
+                    || (recheck && status == "rejected");
                 if matches!(status.as_str(), "applied" | "rejected" | "sealed")
                     && !retry
                     && *size == f.size
@@ -207,6 +212,11 @@ impl Home {
         Ok(to_check)
     }
 }
+
+/// The version of the checks a bundle passes. A file refused under an earlier
+/// version is checked again once: version 2 stopped refusing signatures made "in the
+/// future" of the reader's clock, which had shut out members whose laptops run fast.
+const CHECKS: &str = "2";
 
 /// What one read of the folder checks bundles against.
 struct Context {
@@ -269,7 +279,6 @@ fn open_and_apply<'a>(
     context: &Context,
     me: &Fingerprint,
     key: &UnlockedKey,
-    now: DateTime<Utc>,
     forks: &mut Forks,
     report: &mut SyncReport,
 ) -> Result<Verdicts<'a>> {
@@ -293,7 +302,7 @@ fn open_and_apply<'a>(
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some((f, bytes, _)) = to_check.get(i) else { break };
-                if sender.send((i, check(f, bytes, &signers, key, now))).is_err() {
+                if sender.send((i, check(f, bytes, &signers, key))).is_err() {
                     break;
                 }
             });

@@ -23,7 +23,7 @@ use crate::decisions::governance::Governance;
 use crate::engine::bundle::GENESIS_FILE;
 use crate::home::Home;
 use crate::members::scope::Scope;
-use chrono::{DateTime, Utc};
+
 use sequoia_openpgp::Cert;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -96,7 +96,7 @@ impl Home {
                 if newcomer {
                     let genesis = ws_dir.join(GENESIS_FILE);
                     let bytes = fs::read(&genesis).map_err(|e| Error::io("read", &genesis, e))?;
-                    if let Ok(shared) = envelope::session_key(&bytes, key, now) {
+                    if let Ok(shared) = envelope::session_key(&bytes, key) {
                         keys.insert(format!("{id}/{GENESIS_FILE}"), shared.to_text());
                     }
                 }
@@ -105,7 +105,7 @@ impl Home {
                 for (rel, _) in own.iter().filter(|(_, scope)| gained.contains(scope) && head.may_read(member, scope)) {
                     let Some(file) = rel.strip_prefix(&format!("{id}/")) else { continue };
                     let Ok(bytes) = fs::read(ws_dir.join(file)) else { continue };
-                    if let Ok(shared) = envelope::session_key(&bytes, key, now) {
+                    if let Ok(shared) = envelope::session_key(&bytes, key) {
                         keys.insert(rel.clone(), shared.to_text());
                     }
                 }
@@ -156,7 +156,6 @@ pub(crate) fn read_shares(
     me: &Fingerprint,
     key: &UnlockedKey,
     certs: Option<&[Cert]>,
-    now: DateTime<Utc>,
 ) -> BTreeMap<String, SharedKey> {
     let mut out = BTreeMap::new();
     let Ok(authors) = fs::read_dir(ws_dir) else { return out };
@@ -173,8 +172,8 @@ pub(crate) fn read_shares(
             for path in names {
                 let Ok(bytes) = fs::read(&path) else { continue };
                 let payload = match certs {
-                    Some(certs) => envelope::open(&bytes, key, certs, now).map(|o| o.payload),
-                    None => envelope::decrypt_unverified(&bytes, key, now),
+                    Some(certs) => envelope::open(&bytes, key, certs).map(|o| o.payload),
+                    None => envelope::decrypt_unverified(&bytes, key),
                 };
                 let Ok(payload) = payload else { continue };
                 let Ok(share) = canonical::from_bytes::<SharePayload>(&payload) else { continue };

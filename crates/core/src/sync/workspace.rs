@@ -127,18 +127,11 @@ impl Home {
             return Err(Error::AlreadyInWorkspace(link.id.clone()));
         }
         let id = resolve_id(folder, id)?;
-        let genesis = read_genesis(folder, &id, self.fingerprint(), key, self.clock().now())?;
+        let genesis = read_genesis(folder, &id, self.fingerprint(), key)?;
         // A member added by a roster decision is not on the genesis roster: they were
         // given the genesis's key in a share, and the first sync reads the decision.
         if !genesis.roster.iter().any(|m| &m.fingerprint == self.fingerprint()) {
-            let shares = crate::sync::shares::read_shares(
-                &folder.join(&id),
-                &id,
-                self.fingerprint(),
-                key,
-                None,
-                self.clock().now(),
-            );
+            let shares = crate::sync::shares::read_shares(&folder.join(&id), &id, self.fingerprint(), key, None);
             if shares.is_empty() {
                 return Err(Error::NotOnRoster(self.fingerprint().to_string()));
             }
@@ -150,7 +143,7 @@ impl Home {
     /// as `join_workspace` checks it, without changing anything.
     pub fn preview_workspace(&self, folder: &Path, id: &str, key: &UnlockedKey) -> Result<WorkspaceInfo> {
         let id = resolve_id(folder, id)?;
-        let genesis = read_genesis(folder, &id, self.fingerprint(), key, self.clock().now())?;
+        let genesis = read_genesis(folder, &id, self.fingerprint(), key)?;
         Ok(WorkspaceInfo {
             id,
             name: genesis.name.clone(),
@@ -246,13 +239,7 @@ impl Home {
 }
 
 /// Reads, checks and decrypts the genesis bundle of workspace `id` in `folder`.
-pub(crate) fn read_genesis(
-    folder: &Path,
-    id: &str,
-    me: &Fingerprint,
-    key: &UnlockedKey,
-    now: DateTime<Utc>,
-) -> Result<GenesisPayload> {
+pub(crate) fn read_genesis(folder: &Path, id: &str, me: &Fingerprint, key: &UnlockedKey) -> Result<GenesisPayload> {
     let path = folder.join(id).join(GENESIS_FILE);
     let invalid = |reason: String| Error::GenesisInvalid { path: path.clone(), reason };
     let bytes = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
@@ -261,10 +248,10 @@ pub(crate) fn read_genesis(
     }
     // A member added after the genesis opens it with the session key another member
     // shared with them (crate::sync::shares); the hash check above already pins the file.
-    let shared = match envelope::decrypt_unverified(&bytes, key, now) {
+    let shared = match envelope::decrypt_unverified(&bytes, key) {
         Ok(_) => None,
         Err(envelope::EnvelopeError::NotForMe) => {
-            let mut shares = crate::sync::shares::read_shares(&folder.join(id), id, me, key, None, now);
+            let mut shares = crate::sync::shares::read_shares(&folder.join(id), id, me, key, None);
             let shared =
                 shares.remove(&format!("{id}/{GENESIS_FILE}")).ok_or_else(|| Error::NotOnRoster(me.to_string()))?;
             Some(shared)
@@ -272,8 +259,8 @@ pub(crate) fn read_genesis(
         Err(other) => return Err(invalid(other.to_string())),
     };
     let payload = match &shared {
-        None => envelope::decrypt_unverified(&bytes, key, now),
-        Some(shared) => envelope::decrypt_shared_unverified(&bytes, shared, now),
+        None => envelope::decrypt_unverified(&bytes, key),
+        Some(shared) => envelope::decrypt_shared_unverified(&bytes, shared),
     }
     .map_err(|e| invalid(e.to_string()))?;
     let genesis: GenesisPayload = canonical::from_bytes(&payload).map_err(|e| invalid(e.to_string()))?;
@@ -287,8 +274,8 @@ pub(crate) fn read_genesis(
     }
     let certs = genesis.roster.iter().map(RosterMember::parse_cert).collect::<Result<Vec<Cert>>>()?;
     let opened = match &shared {
-        None => envelope::open(&bytes, key, &certs, now),
-        Some(shared) => envelope::open_shared(&bytes, shared, &certs, now),
+        None => envelope::open(&bytes, key, &certs),
+        Some(shared) => envelope::open_shared(&bytes, shared, &certs),
     }
     .map_err(|e| invalid(e.to_string()))?;
     let creator = genesis.roster.iter().find(|m| m.fingerprint == genesis.author);
