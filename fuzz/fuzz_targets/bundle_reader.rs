@@ -9,7 +9,7 @@
 
 use countersign_core::formats::bundle::{BundlePayload, GenesisPayload};
 use countersign_core::{OpId, Operation};
-use countersign_fuzz::{fixture, now};
+use countersign_fuzz::fixture;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,8 @@
 //!
 //! Architecture invariant: whatever fails is set aside with a reason and never
 //! half-applied; the app never deletes or changes a file in the shared folder except
-//! by adding its own bundles. Sync state is derived from the folder: a crash at any
+//! by adding its own bundles (and removing the temporary files its own interrupted
+//! writes left in its device's folder). Sync state is derived from the folder: a crash at any
 //! point is repaired by the next sync, which reads this member's own bundles back.
 
 use crate::base::error::{Error, Result};

@@ -3,7 +3,7 @@
 
 use crate::base::canonical;
 use crate::base::error::{Error, Result};
-use crate::base::files::write_atomically;
+use crate::base::files::{remove_interrupted_writes, write_atomically};
 use crate::crypto::envelope::{self};
 use crate::crypto::identity::Fingerprint;
 use crate::crypto::key::UnlockedKey;
@@ -80,6 +80,9 @@ impl Home {
             self.roster()?.iter().map(|m| Ok((m.fingerprint.clone(), m.parse_cert()?))).collect::<Result<_>>()?;
         let dir = ws_dir.join(&me).join(&device);
         fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
+        // Only this device writes into its folder, under the home's lock: a temporary
+        // file there is what an interrupted write of ours left.
+        remove_interrupted_writes(&dir);
         let now = self.clock().now();
         let mut written = Vec::new();
         for (scope, chunk) in by_scope.iter().flat_map(|(scope, chunks)| chunks.iter().map(move |c| (scope, c))) {
