@@ -62,6 +62,28 @@ fn members_whose_clocks_differ_by_seconds_to_days_accept_each_others_bundles_and
         assert!(report["rejected"].as_array().unwrap().is_empty(), "{name} refused a bundle: {report}");
         assert!(report["waiting"].as_array().unwrap().is_empty(), "{name} has bundles waiting: {report}");
     }
+    // Each reader is told, once, of the laptops a day or more ahead of its own: Alice of
+    // Dave's; Erin, three days behind, of everyone's.
+    let ahead_of = |who: usize| -> Vec<(String, u64)> {
+        let mut found: Vec<(String, u64)> = reports
+            .iter()
+            .filter(|(reader, _)| *reader == who)
+            .flat_map(|(_, report)| report["ahead"].as_array().unwrap().clone())
+            .map(|a| (a["member"]["name"].as_str().unwrap().to_string(), a["hours"].as_u64().unwrap()))
+            .collect();
+        found.sort();
+        found.dedup_by(|a, b| a.0 == b.0);
+        found
+    };
+    let alice_sees = ahead_of(0);
+    assert_eq!(alice_sees.len(), 1, "{alice_sees:?}");
+    assert_eq!(alice_sees[0].0, "Dave");
+    assert!((71..=72).contains(&alice_sees[0].1), "{alice_sees:?}");
+    let erin_sees: Vec<String> = ahead_of(4).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(erin_sees, ["Alice", "Bob", "Carol", "Dave"]);
+    let text = board.members[2].run(&["sync"]).ok();
+    assert!(!text.contains("Clock:"), "nothing new, nothing said: {text}");
+
     let digest = board.members[0].digest();
     for member in &board.members {
         assert_eq!(member.digest(), digest, "{} disagrees", member.name);

@@ -442,6 +442,9 @@ impl Output {
         issues(&mut text, "Rejected", &report.rejected);
         forks(&mut text, &report.forks);
         sealed(&mut text, report.sealed);
+        for ahead in &report.ahead {
+            text.push_str(&format!("Clock: {}\n", ahead.message));
+        }
         self.print(&text);
     }
 

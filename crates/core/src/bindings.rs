@@ -31,7 +31,7 @@ pub fn typescript() -> Vec<(String, String)> {
         Commitment, DecisionImpact, IncomeLine, PartnerContribution, Period, ReconcileLine, ReportKind, ReportRequest,
         SignificantExpense, Table,
     };
-    use crate::sync::report::{BundleRef, FileIssue, Fork, SyncEvent, SyncReport, SyncStatus};
+    use crate::sync::report::{BundleRef, ClockAhead, FileIssue, Fork, SyncEvent, SyncReport, SyncStatus};
     use crate::sync::workspace::WorkspaceInfo;
     let cfg = Config::new().with_large_int("number");
     let mut out = Vec::new();
@@ -71,6 +71,7 @@ pub fn typescript() -> Vec<(String, String)> {
         FileIssue,
         Fork,
         SyncReport,
+        ClockAhead,
         SyncStatus,
         DecisionKind,
         Status,

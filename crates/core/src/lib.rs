@@ -61,7 +61,7 @@ pub use reports::{
     AnnualReport, AvailableLine, BalanceBy, BalanceLine, BudgetActualLine, DecisionImpact, IncomeLine, Period, Report,
     ReportKind, ReportRequest, Table,
 };
-pub use sync::report::{BundleRef, FileIssue, Fork, SyncEvent, SyncReport, SyncStatus};
+pub use sync::report::{BundleRef, ClockAhead, FileIssue, Fork, SyncEvent, SyncReport, SyncStatus};
 pub use sync::verify::VerifyReport;
 pub use sync::workspace::{list_workspaces, WorkspaceInfo};
 

@@ -10,6 +10,7 @@ use crate::engine::bundle::{self};
 use crate::engine::store::{read_meta, write_meta};
 use crate::home::Home;
 use crate::members::governance::GovVersion;
+use crate::members::roster::MemberRef;
 use crate::sync::chains::applied_chain;
 use crate::sync::chains::bundle_ref;
 use crate::sync::chains::dedup_applied;
@@ -23,9 +24,11 @@ use crate::sync::check::Verdict;
 use crate::sync::check::{check, Access};
 use crate::sync::report::file_issues;
 use crate::sync::report::BundleRef;
+use crate::sync::report::ClockAhead;
 use crate::sync::report::FileIssue;
 use crate::sync::report::Fork;
 use crate::sync::report::SyncReport;
+use crate::sync::report::AHEAD_NOTICE_MS;
 use crate::sync::scan::scan;
 use crate::sync::scan::Conflict;
 use crate::sync::scan::Found;
@@ -100,8 +103,16 @@ impl Home {
         to_check.sort_by(|a, b| (&a.0.author, &a.0.device, a.0.seq).cmp(&(&b.0.author, &b.0.device, b.0.seq)));
         let me = self.fingerprint().clone();
         let mut report = SyncReport::default();
+        let now_ms = self.clock().now().timestamp_millis();
+        let mut ahead: BTreeMap<Chain, i64> = BTreeMap::new();
         let tx = self.store_mut().transaction()?;
-        let verdicts = open_and_apply(&tx, &to_check, &context, &me, key, &mut forks, &mut report)?;
+        let verdicts =
+            open_and_apply(&tx, &to_check, &context, &me, key, &mut forks, &mut report, &mut |f, newest| {
+                if newest - now_ms > AHEAD_NOTICE_MS {
+                    let by = ahead.entry((f.author.clone(), f.device.clone())).or_default();
+                    *by = (*by).max(newest - now_ms);
+                }
+            })?;
         record_verdicts(&tx, &verdicts, &seen, &mut report)?;
         write_meta(&tx, "forks", &serde_json::to_string(&forks.found).unwrap_or_else(|_| "[]".into()))?;
         write_meta(&tx, "checks", CHECKS)?;
@@ -116,6 +127,15 @@ impl Home {
         }
         report.rejected.sort_by(|a, b| a.file.cmp(&b.file));
         report.forks = forks.found;
+        let names: BTreeMap<String, String> =
+            self.roster()?.into_iter().map(|m| (m.fingerprint.to_string(), m.name)).collect();
+        report.ahead = ahead
+            .into_iter()
+            .map(|((author, device), ms)| {
+                let member = MemberRef { name: names.get(&author).cloned(), fingerprint: author };
+                ClockAhead::new(member, device, u32::try_from(ms / 3_600_000).unwrap_or(u32::MAX))
+            })
+            .collect();
         Ok(report)
     }
 
@@ -281,6 +301,8 @@ fn open_and_apply<'a>(
     key: &UnlockedKey,
     forks: &mut Forks,
     report: &mut SyncReport,
+    // Told each bundle applied and the newest reading of its author's own clock in it.
+    applied_at: &mut dyn FnMut(&Found, i64),
 ) -> Result<Verdicts<'a>> {
     let mut verdicts = Verdicts::default();
     // One core is this thread's, applying; the others open envelopes.
@@ -347,6 +369,10 @@ fn open_and_apply<'a>(
                             }
                         }
                         record(tx, f, hash, "applied", None, Some(&payload.scope))?;
+                        // A reading with n = 0 is its author's own wall clock; later
+                        // readings of a clock that follows another's have n > 0.
+                        let own = payload.ops.iter().filter(|op| op.hlc.n == 0).map(|op| op.hlc.ms).max();
+                        applied_at(f, own.unwrap_or(0));
                         applied.insert(f.seq, hash.clone());
                         report.applied.push(bundle_ref(f, payload.ops.len()));
                     }

@@ -2,6 +2,7 @@
 //! the reason, the forks found, and where sync stands.
 
 use crate::base::error::Result;
+use crate::members::roster::MemberRef;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -48,7 +49,38 @@ pub struct SyncReport {
     /// are left alone (their place in their chain is kept, nothing is applied).
     #[serde(default)]
     pub sealed: u32,
+    /// Devices whose own clocks stamped the operations read for the first time more
+    /// than a day ahead of this computer's: their edits win every tie until the clocks
+    /// agree. (A clock that only follows another's stamps is not counted.)
+    #[serde(default)]
+    pub ahead: Vec<ClockAhead>,
 }
+
+/// A device whose clock runs ahead of this computer's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ClockAhead {
+    pub member: MemberRef,
+    pub device: String,
+    /// How far ahead its own clock stamped its newest operation, in whole hours.
+    pub hours: u32,
+    /// What it means, in one sentence a member understands, with what to do.
+    pub message: String,
+}
+
+impl ClockAhead {
+    pub(crate) fn new(member: MemberRef, device: String, hours: u32) -> ClockAhead {
+        let days = hours / 24;
+        let by = if days >= 2 { format!("{days} days") } else { format!("{hours} hours") };
+        let message = format!(
+            "{member}'s laptop (device {}) stamps its changes {by} ahead of this computer's clock, so their edits win every tie until the clocks agree; ask them to check the date and time",
+            &device[..device.len().min(8)]
+        );
+        ClockAhead { member, device, hours, message }
+    }
+}
+
+/// Operations stamped more than this far ahead of the reader's clock are reported.
+pub(crate) const AHEAD_NOTICE_MS: i64 = 24 * 3600 * 1000;
 
 /// What the desktop app reports after a sync it ran by itself, because the shared
 /// folder changed while it was open.

@@ -62,6 +62,7 @@ const report: SyncReport = {
     },
   ],
   sealed: 0,
+  ahead: [],
 };
 
 function rejectedItems(): HTMLElement[] {
@@ -134,6 +135,19 @@ describe("the sync view", () => {
     // The report's rejected file is the status's too: listed once.
     expect(rejectedItems()).toHaveLength(2);
     expect(backend.syncStatus).toHaveBeenCalledTimes(2);
+  });
+
+  it("says whose clock runs ahead, and what to do, after a sync that found one", async () => {
+    const message =
+      "Bob Bakker's laptop (device 9a8b7c6d) stamps its changes 3 days ahead of this computer's clock, so their edits win every tie until the clocks agree; ask them to check the date and time";
+    const clock = { member: { fingerprint: bob.fingerprint, name: "Bob Bakker" }, device: "9a8b7c6d5e4f", hours: 72, message };
+    vi.mocked(backend.syncNow).mockResolvedValue({ ...report, rejected: [], forks: [], ahead: [clock] });
+    render(SyncView, { session, version: 0 });
+
+    await fireEvent.click(screen.getByRole("button", { name: "Sync now" }));
+    const done = await screen.findByRole("region", { name: "What the sync did" });
+    expect(within(done).getByText("Wrote 1 bundle, applied 2, 1 clock ahead of yours.")).toBeTruthy();
+    expect(within(done).getByRole("note").textContent).toBe(`${message}.`);
   });
 
   it("says, without alarm, how many bundles are for scopes this member's role does not read", async () => {

@@ -7,7 +7,7 @@ function bundles(n: number): BundleRef[] {
   return Array.from({ length: n }, (_, i) => ({ file: `b/${i}.cs`, author: "A", device: "D", seq: i + 1, operations: 1 }));
 }
 
-const empty: SyncReport = { written: [], applied: [], waiting: [], rejected: [], forks: [], sealed: 0 };
+const empty: SyncReport = { written: [], applied: [], waiting: [], rejected: [], forks: [], sealed: 0, ahead: [] };
 const issue = { file: "x.cs", reason: "unreadable" };
 
 describe("describeReport", () => {
@@ -31,5 +31,17 @@ describe("describeReport", () => {
     expect(describeReport({ ...empty, applied: bundles(2), sealed: 3 })).toBe("Applied 2 bundles, 3 not for your role");
     expect(describeSealed(1)).toBe("1 bundle is for a scope your role does not read; it is left unopened.");
     expect(describeSealed(4)).toBe("4 bundles are for scopes your role does not read; they are left unopened.");
+  });
+
+  it("counts the devices whose clocks run a day or more ahead", () => {
+    const clock = {
+      member: { fingerprint: "D".repeat(40), name: "Dave" },
+      device: "0f1e2d3c4b5a",
+      hours: 72,
+      message: "Dave's laptop (device 0f1e2d3c) stamps its changes 3 days ahead of this computer's clock",
+    };
+    expect(describeReport({ ...empty, applied: bundles(1), ahead: [clock] })).toBe(
+      "Applied 1 bundle, 1 clock ahead of yours",
+    );
   });
 });

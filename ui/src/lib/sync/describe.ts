@@ -19,6 +19,7 @@ export function describeReport(report: SyncReport): string {
   if (report.rejected.length > 0) parts.push(`${report.rejected.length} rejected`);
   if (report.forks.length > 0) parts.push(count(report.forks.length, "fork"));
   if (report.sealed > 0) parts.push(`${report.sealed} not for your role`);
+  if (report.ahead.length > 0) parts.push(`${count(report.ahead.length, "clock")} ahead of yours`);
   const text = parts.join(", ");
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
