@@ -10,15 +10,16 @@
 //! seed `bundle_sync`; the finance fixtures of tests/fixtures seed the import readers.
 
 use countersign_core::formats::bundle::{self, BundlePayload};
-use countersign_core::{Change, DecisionKind, NewDecision};
-use countersign_core::Source;
-use countersign_core::KeySource;
-use countersign_core::{Passphrase, SecretKey};
-use countersign_core::{Kind, NewContact, NewInteraction, NewPartner, PartnerUpdate, Stage};
-use countersign_core::{Role, RosterMember};
+use countersign_core::formats::{canonical, envelope};
 use countersign_core::Choice;
+use countersign_core::KeySource;
 use countersign_core::Scope;
+use countersign_core::Source;
+use countersign_core::{Change, DecisionKind, NewDecision};
 use countersign_core::{Clock, FixedClock, Home};
+use countersign_core::{Kind, NewContact, NewInteraction, NewPartner, PartnerUpdate, Stage};
+use countersign_core::{Passphrase, SecretKey};
+use countersign_core::{Role, RosterMember};
 use countersign_fuzz::{fixtures_dir, key_time, now, replace, PASSPHRASE};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@
 #![no_main]
 
 use countersign_core::formats::bundle::{BundlePayload, GenesisPayload};
+use countersign_core::formats::{canonical, envelope};
 use countersign_core::{OpId, Operation};
 use countersign_fuzz::fixture;
 use libfuzzer_sys::fuzz_target;

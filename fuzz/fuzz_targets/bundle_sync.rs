@@ -10,11 +10,12 @@
 //! imports, budgets, decisions and votes), alone and as chains.
 #![no_main]
 
+use countersign_core::formats::{bundle, envelope};
 use countersign_core::DecisionFilter;
-use countersign_core::TransactionFilter;
 use countersign_core::KeySource;
-use countersign_core::Passphrase;
 use countersign_core::PartnerFilter;
+use countersign_core::Passphrase;
+use countersign_core::TransactionFilter;
 use countersign_core::{FixedClock, Home};
 use countersign_fuzz::{fixture, fixtures_dir, now, replace, scratch_dir, PASSPHRASE};
 use libfuzzer_sys::fuzz_target;

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use countersign_core::formats::bundle::GenesisPayload;
+use countersign_core::formats::{canonical, envelope};
 use countersign_core::{Passphrase, SecretKey, UnlockedKey};
-use countersign_core::{};
 use sequoia_openpgp::Cert;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
