@@ -5,10 +5,13 @@
 //! syncing after each batch. Every order ends with one digest: that of the members
 //! themselves once they have read everything.
 //!
+//! Each member's laptop has its own clock, seconds to days apart.
+//!
 //! `CONVERGENCE_ORDERS` sets the number of orders (default 1,000).
 
 mod common;
 
+use chrono::{TimeZone, Utc};
 use common::{restore_dir, scratch, Member};
 use countersign_core::Choice;
 use countersign_core::Role;
@@ -32,12 +35,23 @@ fn stage(m: &mut Member, stage: Stage, notes: &str) {
 fn a_thousand_arrival_orders_of_five_members_bundles_give_one_digest() {
     let orders: u32 = std::env::var("CONVERGENCE_ORDERS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000);
     let root = scratch();
-    let clock: Arc<dyn Clock> = Arc::new(FixedClock::at_date(2026, 11, 20));
+    // Each laptop has its own clock, as real ones do: right, 5 s fast, 10 min fast,
+    // 3 days fast, 3 days slow.
+    let start = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+    let offsets_ms = [0, 5_000, 600_000, 3 * 86_400_000, -3 * 86_400_000];
+    let clocks: Vec<Arc<dyn Clock>> = offsets_ms
+        .iter()
+        .map(|ms| Arc::new(FixedClock::new(start + chrono::Duration::milliseconds(*ms), 1)) as Arc<dyn Clock>)
+        .collect();
+    let clock = clocks[0].clone();
     let folder = root.path().join("shared");
     fs::create_dir_all(&folder).unwrap();
-    let mut members: Vec<Member> =
-        ["Ann", "Ben", "Cas", "Dee", "Eve"].iter().map(|n| Member::new(root.path(), n, &clock)).collect();
-    let others = members[1..].iter().map(|m| m.roster_entry(Role::Board, &clock)).collect();
+    let mut members: Vec<Member> = ["Ann", "Ben", "Cas", "Dee", "Eve"]
+        .iter()
+        .zip(&clocks)
+        .map(|(n, clock)| Member::new(root.path(), n, clock))
+        .collect();
+    let others = members[1..].iter().zip(&clocks[1..]).map(|(m, clock)| m.roster_entry(Role::Board, clock)).collect();
     let ann = &mut members[0];
     let ws = ann.home.create_workspace("Convergence", &folder, others, &ann.key).unwrap();
     for m in &mut members[1..] {
@@ -104,13 +118,13 @@ fn a_thousand_arrival_orders_of_five_members_bundles_give_one_digest() {
     // receives the files; the orders are shared among them.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     let readers: Vec<Reader> =
-        (0..workers).map(|w| Reader::new(root.path(), w, &members[1], &ws_dir, &ws.id, &clock)).collect();
+        (0..workers).map(|w| Reader::new(root.path(), w, &members[1], &ws_dir, &ws.id, &clocks[1])).collect();
     let seen: BTreeSet<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = readers
             .into_iter()
             .enumerate()
             .map(|(w, reader)| {
-                let (bundles, ws_dir, clock, expected) = (&bundles, &ws_dir, &clock, &expected);
+                let (bundles, ws_dir, clock, expected) = (&bundles, &ws_dir, &clocks[1], &expected);
                 scope.spawn(move || {
                     let mut runner = TestRunner::new_with_rng(
                         Config::default(),
