@@ -9,8 +9,8 @@
 //! the envelope: recipient packets, the encrypted container, its integrity check),
 //! truncations at every few bytes, files swapped between authors and devices,
 //! re-signing by a non-member, replays of old bundles, forks, another workspace's
-//! bundles, votes moved onto another decision, and bundles of the removed member
-//! dated after and before her removal.
+//! bundles, votes moved onto another decision, bundles of the removed member
+//! dated after and before her removal, and a bundle signed before its key was made.
 
 use countersign_core::formats::bundle::{self, BundlePayload, BUNDLE_FORMAT};
 use countersign_core::formats::canonical;
@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 mod common;
 use common::{copy_dir, restore_dir, scratch, Member};
@@ -43,6 +44,26 @@ fn seal(mut payload: BundlePayload, signer: &Member, to: &[sequoia_openpgp::Cert
         Ok(canonical::to_bytes(&payload)?)
     };
     envelope::seal_bound(bind, &signer.key, to, clock.now()).unwrap()
+}
+
+/// Sealed as a forger would, with the signer's own key, but signed at `at`: before
+/// the key was made, a time at which the core itself refuses to sign.
+fn seal_signed_at(payload: &BundlePayload, signer: &Member, to: &[sequoia_openpgp::Cert], at: SystemTime) -> Vec<u8> {
+    use sequoia_openpgp::policy::StandardPolicy;
+    use sequoia_openpgp::serialize::stream::{Encryptor, LiteralWriter, Message, Signer};
+    use std::io::Write;
+    let policy = StandardPolicy::new();
+    let recipients: Vec<_> = to
+        .iter()
+        .flat_map(|cert| cert.keys().with_policy(&policy, None).supported().for_transport_encryption())
+        .collect();
+    let mut out = Vec::new();
+    let message = Encryptor::for_recipients(Message::new(&mut out), recipients).build().unwrap();
+    let message = Signer::new(message, signer.key.signer.clone()).unwrap().creation_time(at).build().unwrap();
+    let mut literal = LiteralWriter::new(message).build().unwrap();
+    literal.write_all(&canonical::to_bytes(payload).unwrap()).unwrap();
+    literal.finalize().unwrap();
+    out
 }
 
 /// One hostile variant: files to put in the folder (path → bytes; an existing honest
@@ -198,6 +219,14 @@ fn no_hostile_variant_of_a_bundle_is_accepted_and_the_honest_ones_beside_it_appl
         category: "re-signed by a non-member",
         blocks: vec![],
         files: vec![(new_device(&mallory, 'f'), seal(own, &mallory, &certs, &clock))],
+    });
+    // Dated before its key: Alice's own payload, signed by her key at a time before
+    // the key was made (a forger's clock, or a key claimed to be older than it is).
+    let before_key = SystemTime::from(clock.now() - chrono::Duration::days(30));
+    variants.push(Variant {
+        category: "signed before its key was made",
+        blocks: vec![],
+        files: vec![(a_new.clone(), seal_signed_at(&stolen, &alice, &certs, before_key))],
     });
     // Forks: Alice's own key, a second bundle for the position just written (as a
     // sync tool's conflict copy and as the next bundle naming another predecessor).
