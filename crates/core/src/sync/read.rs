@@ -48,10 +48,12 @@ impl Home {
     /// records are rebuilt in place under the new chain and the folder read again.
     pub fn read_folder(&mut self, key: &UnlockedKey) -> Result<SyncReport> {
         let mut applied: Vec<BundleRef> = Vec::new();
+        let mut ahead: Vec<ClockAhead> = Vec::new();
         // Each round either stops or moves the chain on; a chain longer than this
         // many rounds in one read is finished by the next sync.
         for _ in 0..16 {
             let mut report = self.read_folder_once(key)?;
+            ahead.append(&mut report.ahead);
             let tx = self.store_mut().transaction()?;
             let refresh = governance::refresh(&tx)?;
             tx.commit()?;
@@ -59,9 +61,11 @@ impl Home {
                 Refresh::Same => {
                     applied.append(&mut report.applied);
                     report.applied = dedup_applied(applied);
+                    report.ahead = dedup_ahead(ahead);
                     return Ok(report);
                 }
                 Refresh::Extended => applied.append(&mut report.applied),
+                // The records are read again: what was applied is applied anew.
                 Refresh::Reset(chain) => {
                     self.reset_records(&chain)?;
                     applied.clear();
@@ -70,7 +74,9 @@ impl Home {
         }
         let mut report = self.read_folder_once(key)?;
         applied.append(&mut report.applied);
+        ahead.append(&mut report.ahead);
         report.applied = dedup_applied(applied);
+        report.ahead = dedup_ahead(ahead);
         Ok(report)
     }
 
@@ -237,6 +243,19 @@ impl Home {
 /// version is checked again once: version 2 stopped refusing signatures made "in the
 /// future" of the reader's clock, which had shut out members whose laptops run fast.
 const CHECKS: &str = "2";
+
+/// Each device ahead once, by the most it was found ahead over the rounds of a read.
+fn dedup_ahead(found: Vec<ClockAhead>) -> Vec<ClockAhead> {
+    let mut by_device: BTreeMap<(String, String), ClockAhead> = BTreeMap::new();
+    for clock in found {
+        let key = (clock.member.fingerprint.clone(), clock.device.clone());
+        match by_device.get(&key) {
+            Some(known) if known.hours >= clock.hours => {}
+            _ => drop(by_device.insert(key, clock)),
+        }
+    }
+    by_device.into_values().collect()
+}
 
 /// What one read of the folder checks bundles against.
 struct Context {
