@@ -242,3 +242,44 @@ mod verify {
         assert!(report.ok && report.pending == 0, "{report:#?}");
     }
 }
+
+/// A home upgraded from a version that refused bundles its checks now accept.
+mod upgrade {
+    use crate::crypto::key::Passphrase;
+    use crate::FixedClock;
+    use std::sync::Arc;
+
+    /// The status sync recorded for `path`.
+    fn status(home: &crate::home::Home, path: &str) -> String {
+        home.db().query_row("SELECT status FROM bundles WHERE path = ?1", [path], |r| r.get(0)).expect("a row")
+    }
+
+    #[test]
+    fn files_refused_under_earlier_checks_are_checked_again_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::at_date(2026, 11, 20));
+        let mut home = crate::demo::create(&tmp.path().join("demo"), clock).unwrap();
+        let key = home.unlock(&Passphrase::from(crate::demo::DEMO_PASSPHRASE)).unwrap();
+        let path: String = home
+            .db()
+            .query_row("SELECT path FROM bundles WHERE status = 'applied' ORDER BY path LIMIT 1", [], |r| r.get(0))
+            .unwrap();
+        // As an earlier version left it: the file refused (its signature "not live
+        // yet" for a reader whose clock was behind), and no record of the checks.
+        let refuse = |home: &crate::home::Home| {
+            home.db()
+                .execute("UPDATE bundles SET status = 'rejected', reason = 'Not live until' WHERE path = ?1", [&path])
+                .unwrap();
+        };
+        refuse(&home);
+        home.db().execute("DELETE FROM meta WHERE key = 'checks'", []).unwrap();
+        let report = home.read_folder(&key).unwrap();
+        assert_eq!(status(&home, &path), "applied", "checked again under the new checks");
+        assert!(report.rejected.iter().all(|r| r.file != path), "{:?}", report.rejected);
+
+        // Once checked under these checks, a refusal stands until the file changes.
+        refuse(&home);
+        home.read_folder(&key).unwrap();
+        assert_eq!(status(&home, &path), "rejected");
+    }
+}
