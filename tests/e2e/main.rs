@@ -5,6 +5,7 @@ mod access;
 mod clocks;
 mod crash;
 mod decisions;
+mod disk;
 mod finance;
 mod home;
 mod keyring;

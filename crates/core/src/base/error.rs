@@ -15,6 +15,10 @@ pub enum Error {
     #[error("could not {action} {path}: {cause}")]
     Io { action: &'static str, path: PathBuf, cause: std::io::Error },
 
+    /// The disk is full: what was being written is given back, nothing is recorded.
+    #[error("no space left on the disk holding {path}; nothing of this change was recorded: free some space on that disk and try again")]
+    DiskFull { path: PathBuf },
+
     /// No home at the given folder.
     #[error("there is no Countersign home at {0}; create one with `countersign init --name NAME --email EMAIL` (or pass --home DIR to use another)")]
     NoHome(PathBuf),
@@ -180,6 +184,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Io { .. } => "io",
+            Error::DiskFull { .. } => "disk-full",
             Error::NoHome(_) => "no-home",
             Error::HomeExists(_) => "home-exists",
             Error::NewerVersion { .. } => "newer-version",
@@ -219,6 +224,9 @@ impl Error {
 
     /// An I/O error naming the action and the path.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            return Error::DiskFull { path: path.into() };
+        }
         Error::Io { action, path: path.into(), cause: source }
     }
 

@@ -85,8 +85,12 @@ impl OpLog {
                 file.sync_all().map_err(|e| self.io("repair", e))?;
             }
         }
-        file.write_all(&buf).map_err(|e| self.io("write", e))?;
-        file.sync_data().map_err(|e| self.io("write", e))?;
+        if let Err(e) = file.write_all(&buf).and_then(|()| file.sync_data()) {
+            // A full disk (or any failed write) leaves the log as it was: the part
+            // written is cut off again, giving its space back, and nothing is recorded.
+            let _ = file.set_len(at).and_then(|()| file.sync_all());
+            return Err(self.io("write", e));
+        }
         Ok((starts.into_iter().map(|s| s + at).collect(), at + buf.len() as u64))
     }
 
