@@ -136,20 +136,22 @@ fn named_paths(text: &str, prefix: &str) -> Vec<Named> {
                     None => break,
                 }
             }
+            // A group names its members; the module itself only with `self`.
+            let mut names_module = true;
             if let Some(group) = tail.strip_prefix('{') {
                 let group = &group[..group.find('}').unwrap_or(group.len())];
-                let members: Vec<&str> = group
-                    .split(',')
-                    .map(|m| m.trim().split("::").next().unwrap_or("").trim())
-                    .filter(|m| m.starts_with(|c: char| c.is_ascii_lowercase()) && *m != "self")
-                    .collect();
-                for member in members {
+                let members: Vec<&str> =
+                    group.split(',').map(|m| m.trim().split("::").next().unwrap_or("").trim()).collect();
+                names_module = members.contains(&"self");
+                for member in
+                    members.iter().filter(|m| m.starts_with(|c: char| c.is_ascii_lowercase()) && **m != "self")
+                {
                     let mut path = segments.clone();
                     path.push(member.to_string());
                     out.push(Named { line: i + 1, path });
                 }
             }
-            if !segments.is_empty() {
+            if !segments.is_empty() && names_module {
                 out.push(Named { line: i + 1, path: segments });
             }
         }
@@ -331,7 +333,7 @@ fn no_files_of_the_desktop_shell_import_each_other_in_a_circle() {
 
 #[test]
 fn the_path_reader_sees_groups_and_skips_comments_and_strings() {
-    let text = "use crate::engine::{bundle, store::Store};\n// crate::sync::x\nlet s = \"crate::home\";\nuse crate::base::clock::Hlc;";
+    let text = "use crate::engine::{bundle, store::Store};\n// crate::sync::x\nlet s = \"crate::home\";\nuse crate::base::clock::Hlc;\nuse crate::sync::{self, scan};";
     let paths: Vec<String> = named_paths(text, "crate::").iter().map(|n| n.path.join("::")).collect();
-    assert_eq!(paths, ["engine::bundle", "engine::store", "engine", "base::clock"]);
+    assert_eq!(paths, ["engine::bundle", "engine::store", "base::clock", "sync::scan", "sync"]);
 }

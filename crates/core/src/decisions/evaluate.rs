@@ -3,14 +3,9 @@
 
 use crate::base::clock::Hlc;
 use crate::crypto::identity::Fingerprint;
-use crate::decisions::model::DecisionDoc;
-use crate::decisions::model::Record;
-use crate::decisions::model::Status;
-use crate::decisions::model::Vote;
-use crate::members::governance::Change;
-use crate::members::governance::GovVersion;
-use crate::members::rules::Clause;
-use crate::members::rules::{Choice, Outcome};
+use crate::decisions::model::{DecisionDoc, Record, Status, Vote};
+use crate::members::governance::{Change, GovVersion};
+use crate::members::rules::{Choice, Clause, Outcome};
 use chrono::{DateTime, Months, NaiveDate, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 

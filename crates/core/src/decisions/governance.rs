@@ -17,9 +17,8 @@
 use crate::base::canonical;
 use crate::base::error::Result;
 use crate::crypto::identity::Fingerprint;
-use crate::decisions::evaluate;
 use crate::decisions::model::{Record, Status};
-use crate::decisions::records;
+use crate::decisions::{evaluate, records};
 use crate::members::governance::GovVersion;
 use crate::members::roster::RosterMember;
 use crate::members::rules::DecisionKind;

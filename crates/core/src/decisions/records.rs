@@ -6,12 +6,9 @@ use crate::base::clock::Hlc;
 use crate::base::error::Result;
 use crate::crypto::envelope;
 use crate::crypto::identity::Fingerprint;
-use crate::decisions::model::Record;
-use crate::decisions::model::Vote;
-use crate::decisions::model::{DecisionDoc, VoteDoc};
+use crate::decisions::model::{DecisionDoc, Record, Vote, VoteDoc};
 use crate::engine::operation::{OpBody, OpId, Operation};
 use crate::members::scope::Scope;
-
 use rusqlite::{params, Connection, Transaction};
 use std::collections::BTreeMap;
 

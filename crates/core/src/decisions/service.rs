@@ -7,27 +7,16 @@ use crate::crypto::identity::Fingerprint;
 use crate::crypto::key::UnlockedKey;
 use crate::decisions::evaluate::Evaluation;
 use crate::decisions::governance::Governance;
-use crate::decisions::model::DecisionDetail;
-use crate::decisions::model::DecisionDoc;
-use crate::decisions::model::DecisionFilter;
-use crate::decisions::model::DecisionSummary;
-use crate::decisions::model::ExportReport;
-use crate::decisions::model::NewDecision;
-use crate::decisions::model::Record;
-use crate::decisions::model::RosterChange;
-use crate::decisions::model::Status;
-use crate::decisions::model::VoteDoc;
-use crate::decisions::model::VoteView;
-use crate::decisions::model::DECISION_DOC_TYPE;
-use crate::decisions::records::all_ids;
-use crate::decisions::records::load;
+use crate::decisions::model::{
+    DecisionDetail, DecisionDoc, DecisionFilter, DecisionSummary, ExportReport, NewDecision, Record, RosterChange,
+    Status, VoteDoc, VoteView, DECISION_DOC_TYPE,
+};
+use crate::decisions::records::{all_ids, load};
 use crate::engine::operation::OpBody;
 use crate::home::Home;
-use crate::members::governance::Change;
-use crate::members::governance::GovVersion;
+use crate::members::governance::{Change, GovVersion};
 use crate::members::roster::{RosterMember, RuleSet};
-use crate::members::rules::Choice;
-use crate::members::rules::DecisionKind;
+use crate::members::rules::{Choice, DecisionKind};
 use crate::members::scope::Scope;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};

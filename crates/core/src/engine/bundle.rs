@@ -8,9 +8,8 @@
 //! with at least eight digits. Only names of exactly that shape are ever parsed, so
 //! the temporary and conflict files of sync tools are left alone.
 
-use crate::engine::operation::Operation;
-
 use crate::crypto::identity::Fingerprint;
+use crate::engine::operation::Operation;
 use crate::members::roster::{RosterMember, RuleSet};
 use crate::members::scope::Scope;
 use serde::{Deserialize, Serialize};

@@ -5,23 +5,11 @@
 use crate::base::error::{Error, Result};
 use crate::base::money;
 use crate::engine::operation::OpBody;
-use crate::finance::model::clean_fund;
-use crate::finance::model::BudgetLine;
-use crate::finance::model::CurrencyTotal;
-use crate::finance::model::FundAccount;
-use crate::finance::model::ImportProgress;
-use crate::finance::model::ImportStage;
-use crate::finance::model::ImportSummary;
-use crate::finance::model::Source;
-use crate::finance::model::TransactionFilter;
-use crate::finance::model::TransactionPage;
-use crate::finance::model::TransactionView;
-use crate::finance::model::FUND_OF;
-use crate::finance::model::ROWS_PER_OPERATION;
-use crate::finance::records::recorded_rows;
-use crate::finance::records::search_pattern;
-use crate::finance::records::source_account;
-use crate::finance::records::transaction_matches;
+use crate::finance::model::{
+    clean_fund, BudgetLine, CurrencyTotal, FundAccount, ImportProgress, ImportStage, ImportSummary, Source,
+    TransactionFilter, TransactionPage, TransactionView, FUND_OF, ROWS_PER_OPERATION,
+};
+use crate::finance::records::{recorded_rows, search_pattern, source_account, transaction_matches};
 use crate::home::Home;
 use crate::members::scope::Scope;
 use rusqlite::{params, OptionalExtension};

@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
-
 use ts_rs::TS;
 
 /// One member of the roster.

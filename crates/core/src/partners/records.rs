@@ -4,8 +4,7 @@
 use crate::base::error::Result;
 use crate::engine::operation::{OpBody, OpId, Operation, PartnerChanges};
 use crate::engine::store;
-use crate::partners::model::name_key;
-use crate::partners::model::PartnerId;
+use crate::partners::model::{name_key, PartnerId};
 use rusqlite::{params, Transaction};
 
 pub(crate) fn exists(db: &rusqlite::Connection, partner: &PartnerId) -> Result<bool> {

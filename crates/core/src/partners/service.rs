@@ -6,24 +6,11 @@ use crate::crypto::identity::Fingerprint;
 use crate::engine::operation::{OpBody, PartnerChanges};
 use crate::home::Home;
 use crate::members::scope::Scope;
-use crate::partners::model::clean_email;
-use crate::partners::model::clean_optional;
-use crate::partners::model::clean_tags;
-use crate::partners::model::clean_text;
-use crate::partners::model::Claim;
-use crate::partners::model::ClaimOutcome;
-use crate::partners::model::Contact;
-use crate::partners::model::Interaction;
-use crate::partners::model::NewContact;
-use crate::partners::model::NewInteraction;
-use crate::partners::model::NewPartner;
-use crate::partners::model::PartnerDetail;
-use crate::partners::model::PartnerFilter;
-use crate::partners::model::PartnerId;
-use crate::partners::model::PartnerSummary;
-use crate::partners::model::PartnerUpdate;
-use crate::partners::model::Stage;
-use crate::partners::model::MAX_CLAIM_DAYS;
+use crate::partners::model::{
+    clean_email, clean_optional, clean_tags, clean_text, Claim, ClaimOutcome, Contact, Interaction, NewContact,
+    NewInteraction, NewPartner, PartnerDetail, PartnerFilter, PartnerId, PartnerSummary, PartnerUpdate, Stage,
+    MAX_CLAIM_DAYS,
+};
 use crate::partners::records::exists;
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension};

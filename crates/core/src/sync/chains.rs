@@ -3,8 +3,7 @@
 
 use crate::base::error::Result;
 use crate::members::scope::Scope;
-use crate::sync::report::BundleRef;
-use crate::sync::report::Fork;
+use crate::sync::report::{BundleRef, Fork};
 use crate::sync::scan::Found;
 use rusqlite::params;
 use std::collections::{BTreeMap, BTreeSet};

@@ -16,7 +16,6 @@ use crate::members::governance::{Change, GovVersion};
 use crate::members::roster::RosterMember;
 use crate::members::scope::Scope;
 use crate::sync::scan::Found;
-
 use sequoia_openpgp::cert::Cert;
 use sequoia_openpgp::KeyHandle;
 use std::collections::{BTreeMap, BTreeSet};

@@ -13,9 +13,7 @@ use crate::crypto::key::UnlockedKey;
 use crate::engine::bundle::MAX_OPS_PER_BUNDLE;
 use crate::engine::store::{read_meta, write_meta};
 use crate::home::Home;
-use crate::sync::report::file_issues;
-use crate::sync::report::SyncReport;
-use crate::sync::report::SyncStatus;
+use crate::sync::report::{file_issues, SyncReport, SyncStatus};
 use chrono::{TimeZone, Utc};
 use rusqlite::OptionalExtension;
 

@@ -2,7 +2,7 @@
 //! <device>/<seq>.pgp`), and the conflict copies sync tools leave beside them.
 
 use crate::base::error::{Error, Result};
-use crate::engine::bundle::{self};
+use crate::engine::bundle;
 use std::fs;
 use std::path::{Path, PathBuf};
 

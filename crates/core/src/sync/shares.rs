@@ -23,7 +23,6 @@ use crate::decisions::governance::Governance;
 use crate::engine::bundle::GENESIS_FILE;
 use crate::home::Home;
 use crate::members::scope::Scope;
-
 use sequoia_openpgp::Cert;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

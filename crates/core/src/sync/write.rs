@@ -4,7 +4,7 @@
 use crate::base::canonical;
 use crate::base::error::{Error, Result};
 use crate::base::files::{remove_interrupted_writes, write_atomically};
-use crate::crypto::envelope::{self};
+use crate::crypto::envelope;
 use crate::crypto::identity::Fingerprint;
 use crate::crypto::key::UnlockedKey;
 use crate::decisions::governance::Governance;
@@ -12,10 +12,7 @@ use crate::engine::bundle::{self, BundlePayload, BUNDLE_FORMAT, MAX_BUNDLE_BYTES
 use crate::engine::operation::Operation;
 use crate::home::Home;
 use crate::members::scope::Scope;
-use crate::sync::chains::applied_chain;
-use crate::sync::chains::applied_heads;
-use crate::sync::chains::bundle_ref;
-use crate::sync::chains::record;
+use crate::sync::chains::{applied_chain, applied_heads, bundle_ref, record};
 use crate::sync::report::BundleRef;
 use crate::sync::scan::found_at;
 use sequoia_openpgp::cert::Cert;
