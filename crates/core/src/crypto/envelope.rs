@@ -65,8 +65,9 @@ pub struct Opened {
     pub envelope: Option<String>,
 }
 
-/// Signs `payload` with `key` and encrypts it to every encryption-capable subkey of
-/// `recipients` (valid at `now`).
+/// Signs `payload` with `key` at `now` and encrypts it to every encryption-capable
+/// subkey of `recipients` (valid at `now`, or when made if this clock has not reached
+/// that yet).
 pub fn seal(payload: &[u8], key: &UnlockedKey, recipients: &[Cert], now: DateTime<Utc>) -> Result<Vec<u8>> {
     seal_bound(|_| Ok(payload.to_vec()), key, recipients, now)
 }
